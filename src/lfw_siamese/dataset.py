@@ -1,0 +1,42 @@
+"""Pair arrays on disk: the .npz files the prepare stage writes and training reads.
+
+Each file holds `left` and `right` (N, H, W, C) uint8 images, `label` (N,) uint8 with
+1 = same person, and `left_file` / `right_file` naming the two images of every pair.
+"""
+
+import numpy as np
+
+from .fsutil import atomic_output
+from .pairs import Pair
+
+SPLITS = ("train", "val", "test")
+
+
+def split_pairs(pairs: list[Pair], val_fraction: float, seed: int):
+    """Seeded random split into (train, validation) pairs."""
+    order = np.random.default_rng(seed).permutation(len(pairs))
+    n_val = round(len(pairs) * val_fraction)
+    val = sorted(order[:n_val])
+    train = sorted(order[n_val:])
+    return [pairs[i] for i in train], [pairs[i] for i in val]
+
+
+def save_pairs(path, pairs: list[Pair], images: np.ndarray, index: dict[str, int]) -> None:
+    """Write the pairs' images (rows of `images`, looked up by file name) to an .npz file."""
+    left = [index[p.left] for p in pairs]
+    right = [index[p.right] for p in pairs]
+    with atomic_output(path) as tmp:
+        np.savez(
+            tmp,
+            left=images[left],
+            right=images[right],
+            label=np.array([p.same for p in pairs], np.uint8),
+            left_file=np.array([p.left for p in pairs]),
+            right_file=np.array([p.right for p in pairs]),
+        )
+
+
+def load_pairs(path) -> dict[str, np.ndarray]:
+    """Read a pair file written by `save_pairs` (no pickled objects)."""
+    with np.load(path, allow_pickle=False) as data:
+        return {key: data[key] for key in data.files}

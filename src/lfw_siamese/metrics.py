@@ -1,0 +1,76 @@
+"""Verification measures from labels (1 = same person) and similarity scores, in NumPy.
+
+A pair is judged "same" when its score is above the threshold (as Keras' BinaryAccuracy).
+"""
+
+import numpy as np
+
+
+def roc_curve(labels, scores):
+    """False and true positive rates at every distinct threshold, from (0, 0) to (1, 1)."""
+    labels = np.asarray(labels, bool)
+    scores = np.asarray(scores, float)
+    order = np.argsort(-scores, kind="stable")
+    s, y = scores[order], labels[order]
+    last_of_tie = np.r_[np.nonzero(np.diff(s))[0], len(s) - 1]
+    tp = np.cumsum(y)[last_of_tie]
+    fp = np.cumsum(~y)[last_of_tie]
+    tpr = np.r_[0.0, tp / max(y.sum(), 1)]
+    fpr = np.r_[0.0, fp / max((~y).sum(), 1)]
+    return fpr, tpr
+
+
+def auc(fpr, tpr) -> float:
+    """Area under the ROC curve (trapezoids)."""
+    return float(np.sum(np.diff(fpr) * (tpr[1:] + tpr[:-1]) / 2))
+
+
+def equal_error_rate(fpr, tpr) -> float:
+    """The rate at which false accepts equal false rejects, interpolated along the ROC."""
+    fnr = 1 - tpr
+    gap = fpr - fnr  # rises from -1 to +1 along the curve
+    i = int(np.argmax(gap >= 0))
+    if i == 0 or gap[i] == 0:
+        return float(fpr[i])
+    t = -gap[i - 1] / (gap[i] - gap[i - 1])
+    return float(fpr[i - 1] + t * (fpr[i] - fpr[i - 1]))
+
+
+def accuracy(labels, scores, threshold: float) -> float:
+    return float(np.mean((np.asarray(scores) > threshold) == np.asarray(labels, bool)))
+
+
+def best_threshold(labels, scores) -> float:
+    """The threshold with the highest accuracy on these (validation) pairs.
+
+    Candidates are midpoints between consecutive distinct scores; ties go to the one
+    closest to 0.5.
+    """
+    s = np.unique(np.asarray(scores, float))
+    candidates = np.r_[s[0] - 1e-6, (s[1:] + s[:-1]) / 2, s[-1]]
+    accs = np.array([accuracy(labels, scores, t) for t in candidates])
+    best = np.flatnonzero(accs == accs.max())
+    return float(candidates[best[np.argmin(np.abs(candidates[best] - 0.5))]])
+
+
+def confusion(labels, scores, threshold: float) -> dict:
+    """Counts of true/false positives/negatives ("positive" = judged same)."""
+    y = np.asarray(labels, bool)
+    p = np.asarray(scores) > threshold
+    return {"tp": int(np.sum(y & p)), "fn": int(np.sum(y & ~p)),
+            "tn": int(np.sum(~y & ~p)), "fp": int(np.sum(~y & p))}
+
+
+def summary(labels, scores, threshold: float) -> dict:
+    """All measures for one set of pairs, with the given (validation-chosen) threshold."""
+    fpr, tpr = roc_curve(labels, scores)
+    c = confusion(labels, scores, threshold)
+    return {
+        "accuracy_at_0.5": accuracy(labels, scores, 0.5),
+        "accuracy": accuracy(labels, scores, threshold),
+        "auc": auc(fpr, tpr),
+        "eer": equal_error_rate(fpr, tpr),
+        "precision": c["tp"] / max(c["tp"] + c["fp"], 1),
+        "recall": c["tp"] / max(c["tp"] + c["fn"], 1),
+        **c,
+    }

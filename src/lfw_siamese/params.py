@@ -1,0 +1,145 @@
+"""Read and check params.yaml: every key known, every value of the right type and range.
+
+`dvc exp run -S key=value` silently adds keys that do not exist, so a typo would otherwise
+run a whole experiment with the default. Every stage calls `load_params()` first and fails
+before any heavy work, naming each bad key and what is allowed.
+"""
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from .arch import min_image_size
+from .errors import LfwError
+from .releases import RELEASES
+
+PARAMS_FILE = Path("params.yaml")
+
+
+@dataclass(frozen=True)
+class Choice:
+    values: tuple
+
+    def check(self, value):
+        if value in self.values and type(value) is type(self.values[0]):
+            return value
+        raise ValueError(f"one of {', '.join(map(str, self.values))}")
+
+
+@dataclass(frozen=True)
+class Number:
+    kind: type
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+
+    def describe(self) -> str:
+        name = "an integer" if self.kind is int else "a number"
+        parts = []
+        if self.low is not None:
+            parts.append(f"{'>' if self.low_open else '>='} {self.low}")
+        if self.high is not None:
+            parts.append(f"{'<' if self.high_open else '<='} {self.high}")
+        return f"{name} {' and '.join(parts)}".strip()
+
+    def check(self, value):
+        if self.kind is float and isinstance(value, str):
+            try:
+                value = float(value)
+            except ValueError:
+                raise ValueError(self.describe()) from None
+        ok_types = (int,) if self.kind is int else (int, float)
+        if isinstance(value, bool) or not isinstance(value, ok_types):
+            raise ValueError(self.describe())
+        value = self.kind(value)
+        if self.low is not None and (value < self.low or (self.low_open and value == self.low)):
+            raise ValueError(self.describe())
+        if self.high is not None and (value > self.high or (self.high_open and value == self.high)):
+            raise ValueError(self.describe())
+        return value
+
+
+@dataclass(frozen=True)
+class Flag:
+    def check(self, value):
+        if isinstance(value, bool):
+            return value
+        raise ValueError("true or false")
+
+
+@dataclass(frozen=True)
+class IntList:
+    length: int
+
+    def check(self, value):
+        if (
+            isinstance(value, list)
+            and len(value) == self.length
+            and all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in value)
+        ):
+            return list(value)
+        raise ValueError(f"a list of {self.length} integers >= 1, e.g. [64, 128, 128, 256]")
+
+
+SCHEMA = {
+    "release": Choice(tuple(RELEASES)),
+    "image_size": Number(int, min_image_size(), 250),
+    "channels": Choice((1, 3)),
+    "crop": Number(int, 1, 250),
+    "val_fraction": Number(float, 0, 1, low_open=True, high_open=True),
+    "split_seed": Number(int, 0),
+    "filters": IntList(4),
+    "dense_units": Number(int, 1),
+    "batch_norm": Flag(),
+    "optimizer": Choice(("sgd", "adam", "nadam", "rmsprop")),
+    "lr": Number(float, 0, low_open=True),
+    "lr_decay": Number(float, 0, 1, high_open=True),
+    "loss": Choice(("bce", "contrastive")),
+    "margin": Number(float, 0, low_open=True),
+    "epochs": Number(int, 1),
+    "batch_size": Number(int, 1),
+    "seed": Number(int, 0),
+}
+
+
+def check_params(raw, source: str = str(PARAMS_FILE)) -> dict:
+    """Return the checked parameters, or raise LfwError listing every problem."""
+    if not isinstance(raw, dict):
+        raise LfwError(f"{source}: expected a mapping of parameter names to values")
+    problems = []
+    for key in raw:
+        if key not in SCHEMA:
+            close = difflib.get_close_matches(str(key), SCHEMA, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            problems.append(f"unknown parameter '{key}'{hint}")
+    checked = {}
+    for key, rule in SCHEMA.items():
+        if key not in raw:
+            problems.append(f"missing parameter '{key}'")
+            continue
+        try:
+            checked[key] = rule.check(raw[key])
+        except ValueError as exc:
+            problems.append(f"{key}: got {raw[key]!r}, expected {exc}")
+    if problems:
+        raise LfwError(
+            f"{source}: invalid parameters:\n  - "
+            + "\n  - ".join(problems)
+            + f"\nKnown parameters: {', '.join(SCHEMA)}"
+        )
+    return checked
+
+
+def load_params(path=PARAMS_FILE) -> dict:
+    """Read and check a params file (params.yaml by default)."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise LfwError(f"{path}: not found (run from the project's root)") from None
+    except yaml.YAMLError as exc:
+        raise LfwError(f"{path}: not valid YAML ({exc})") from None
+    return check_params(raw, str(path))

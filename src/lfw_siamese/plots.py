@@ -1,0 +1,71 @@
+"""Matplotlib renderings of the pipeline's plot data, so every plot is viewable offline."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from .fsutil import atomic_output  # noqa: E402
+
+
+def save(fig, path) -> None:
+    """Write a figure as PNG atomically and close it."""
+    fig.tight_layout()
+    with atomic_output(path) as tmp:
+        fig.savefig(tmp, dpi=100, format="png")
+    plt.close(fig)
+
+
+def training_curves(rows: list[dict], path) -> None:
+    """Loss, accuracy and learning rate per epoch, train and validation."""
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
+    epochs = [r["epoch"] for r in rows]
+    for ax, key in zip(axes[:2], ("loss", "accuracy"), strict=True):
+        ax.plot(epochs, [r[key] for r in rows], label="train")
+        ax.plot(epochs, [r[f"val_{key}"] for r in rows], label="validation")
+        ax.set(xlabel="epoch", title=key)
+        ax.legend()
+    axes[2].plot(epochs, [r["learning_rate"] for r in rows])
+    axes[2].set(xlabel="epoch", title="learning rate")
+    save(fig, path)
+
+
+def bar_chart(labels, values, title: str, path, xlabel: str = "") -> None:
+    """Horizontal bars, largest on top."""
+    fig, ax = plt.subplots(figsize=(7, 0.28 * len(labels) + 1.2))
+    ax.barh(list(labels)[::-1], list(values)[::-1])
+    ax.set(title=title, xlabel=xlabel)
+    ax.tick_params(axis="y", labelsize=8)
+    save(fig, path)
+
+
+def evaluation(rocs: dict, scores: dict, matrix: dict, path) -> None:
+    """ROC curves, test score distributions and the test confusion matrix in one figure."""
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4))
+    for name, (fpr, tpr, area) in rocs.items():
+        axes[0].plot(fpr, tpr, label=f"{name} (AUC {area:.3f})")
+    axes[0].plot([0, 1], [0, 1], "k:", lw=0.8)
+    axes[0].set(xlabel="false positive rate", ylabel="true positive rate", title="ROC")
+    axes[0].legend()
+    for name, values in scores.items():
+        axes[1].hist(values, bins=25, range=(0, 1), alpha=0.6, label=name)
+    axes[1].set(xlabel="score", title="test score distribution")
+    axes[1].legend()
+    cells = [[matrix["tn"], matrix["fp"]], [matrix["fn"], matrix["tp"]]]
+    axes[2].imshow(cells, cmap="Blues")
+    for i in range(2):
+        for j in range(2):
+            axes[2].text(j, i, cells[i][j], ha="center", va="center", fontsize=14)
+    axes[2].set(xticks=[0, 1], yticks=[0, 1], xticklabels=["different", "same"],
+                yticklabels=["different", "same"], xlabel="predicted", ylabel="actual",
+                title="test confusion")
+    save(fig, path)
+
+
+def histogram(values, path) -> None:
+    """Distribution of images per person (for the people it is given)."""
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    ax.hist(values, bins=range(min(values), max(values) + 2), log=True)
+    ax.set(title="images per person (people with more than 5 images)",
+           xlabel="images", ylabel="people (log scale)")
+    save(fig, path)

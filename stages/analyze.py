@@ -1,0 +1,101 @@
+"""Stage `analyze`: statistics of the release, the pair lists and the train/val split.
+
+Writes metrics/dataset.json, tables metrics/analysis/top_<list>.csv and
+metrics/analysis/images_per_person.csv, and PNG charts under metrics/plots/analysis/.
+"""
+
+import sys
+from collections import Counter
+from pathlib import Path
+
+from PIL import Image
+
+from lfw_siamese import analysis as a
+from lfw_siamese.dataset import split_pairs
+from lfw_siamese.errors import LfwError
+from lfw_siamese.fsutil import atomic_output, write_csv, write_json
+from lfw_siamese.pairs import image_counts, read_pairs
+from lfw_siamese.params import load_params
+from lfw_siamese.plots import bar_chart, histogram
+
+LFW = Path("data/lfw")
+TABLES = Path("metrics/analysis")
+CHARTS = Path("metrics/plots/analysis")
+TOP = 15
+
+
+def image_properties(images: Path) -> dict:
+    """Size and mode of every image (headers only), summarised."""
+    kinds = Counter()
+    for path in images.glob("*/*.jpg"):
+        with Image.open(path) as im:
+            kinds[(im.size, im.mode)] += 1
+    (size, mode), _ = kinds.most_common(1)[0]
+    return {"width": size[0], "height": size[1], "mode": mode,
+            "grayscale": mode == "L", "uniform": len(kinds) == 1}
+
+
+def write_top(path: Path, top: dict) -> None:
+    sides = ("positive", "negative", "both")
+    rows = []
+    for rank in range(max(len(top[s]) for s in sides)):
+        rows.append([rank + 1])
+        for s in sides:
+            rows[-1] += list(top[s][rank]) if rank < len(top[s]) else ["", ""]
+    write_csv(path, ["rank"] + [c for s in sides for c in (f"{s}_person", f"{s}_pairs")], rows)
+
+
+def plot_top(name: str, top: dict, folder: Path) -> None:
+    for side in ("positive", "negative", "both"):
+        people = top[side]
+        bar_chart([p for p, _ in people], [n for _, n in people],
+                  f"{name}: top people in {side} pairs", folder / f"top_{name}_{side}.png",
+                  "pairs")
+
+
+def main() -> None:
+    p = load_params()
+    counts = image_counts(LFW / "images")
+    lists = {name: read_pairs(LFW / "pairs" / f"{name}.txt", counts)
+             for name in ("pairsDevTrain", "pairsDevTest", "pairs")}
+    train, val = split_pairs(lists["pairsDevTrain"], p["val_fraction"], p["split_seed"])
+    folds = sorted({pair.fold for pair in lists["pairs"]})
+    report = {
+        "release": {"name": p["release"], **a.release_stats(counts),
+                    **image_properties(LFW / "images")},
+        "pairsDevTrain": a.pair_stats(lists["pairsDevTrain"]),
+        "pairsDevTest": a.pair_stats(lists["pairsDevTest"]),
+        "pairs": {"total": a.pair_stats(lists["pairs"]),
+                  **{f"fold_{k + 1}": a.pair_stats([q for q in lists["pairs"] if q.fold == k])
+                     for k in folds}},
+        "split": {"train": a.pair_stats(train), "val": a.pair_stats(val),
+                  "train_val_shared": a.overlap(train, val),
+                  "train_test_shared": a.overlap(train, lists["pairsDevTest"]),
+                  "val_test_shared": a.overlap(val, lists["pairsDevTest"])},
+    }
+    with atomic_output(TABLES) as tables, atomic_output(CHARTS) as charts:
+        tables.mkdir()
+        charts.mkdir()
+        write_csv(tables / "images_per_person.csv", ["images", "people"],
+                  sorted(Counter(counts.values()).items()))
+        histogram([n for n in counts.values() if n > 5], charts / "images_per_person.png")
+        over_50 = sorted(((n, k) for k, n in counts.items() if n > 50), reverse=True)
+        bar_chart([k for _, k in over_50], [n for n, _ in over_50],
+                  "people with more than 50 images", charts / "people_over_50.png", "images")
+        for name, pairs in {**lists, "train": train, "val": val}.items():
+            top = a.top_appearances(pairs, TOP)
+            write_top(tables / f"top_{name}.csv", top)
+            if name in ("pairsDevTrain", "pairsDevTest"):
+                plot_top(name, top, charts)
+    write_json("metrics/dataset.json", report)
+    r, s = report["release"], report["split"]
+    print(f"{r['name']}: {r['images']} images of {r['people']} people; people shared by "
+          f"train/val {s['train_val_shared']['people']}, train/test "
+          f"{s['train_test_shared']['people']}")
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except LfwError as exc:
+        sys.exit(f"analyze: {exc}")

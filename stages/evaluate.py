@@ -1,0 +1,69 @@
+"""Stage `evaluate`: score the validation and test (pairsDevTest) pairs with the trained model.
+
+The decision threshold is the one with the best validation accuracy, never chosen on test.
+Writes metrics/evaluate.json, metrics/roc.csv (test), metrics/confusion.csv,
+metrics/predictions.csv (every test pair with its score) and metrics/plots/evaluation.png.
+"""
+
+import sys
+from pathlib import Path
+
+from lfw_siamese.errors import LfwError
+from lfw_siamese.fsutil import write_csv, write_json
+from lfw_siamese.params import load_params
+
+PAIRS = Path("data/pairs")
+MODEL = Path("data/model.keras")
+METRICS = Path("metrics")
+
+
+def main() -> None:
+    p = load_params()
+    import keras
+
+    from lfw_siamese import metrics as m
+    from lfw_siamese.dataset import load_pairs
+    from lfw_siamese.model import make_loss
+    from lfw_siamese.plots import evaluation
+
+    model = keras.saving.load_model(MODEL, safe_mode=True)
+    loss = make_loss(p["loss"], p["margin"])
+    data, scores = {}, {}
+    for split in ("val", "test"):
+        data[split] = load_pairs(PAIRS / f"{split}.npz")
+        d = data[split]
+        scores[split] = model.predict([d["left"], d["right"]], batch_size=256, verbose=0)[:, 0]
+    threshold = m.best_threshold(data["val"]["label"], scores["val"])
+    report, rocs = {"threshold": threshold}, {}
+    for split in ("val", "test"):
+        y, s = data[split]["label"], scores[split]
+        value = keras.ops.convert_to_numpy(loss(y[:, None].astype("float32"), s[:, None]))
+        report[split] = {"loss": float(value), "pairs": len(y), **m.summary(y, s, threshold)}
+        fpr, tpr = m.roc_curve(y, s)
+        rocs[split] = (fpr, tpr, report[split]["auc"])
+    test = data["test"]
+    write_json(METRICS / "evaluate.json", report)
+    fpr, tpr, _ = rocs["test"]
+    write_csv(METRICS / "roc.csv", ["fpr", "tpr"],
+              [(f"{a:.5f}", f"{b:.5f}") for a, b in zip(fpr, tpr, strict=True)])
+    judged = scores["test"] > threshold
+    write_csv(METRICS / "confusion.csv", ["actual", "predicted"],
+              [("same" if y else "different", "same" if j else "different")
+               for y, j in zip(test["label"], judged, strict=True)])
+    write_csv(METRICS / "predictions.csv", ["left_file", "right_file", "label", "score"],
+              [(a, b, int(y), f"{s:.6f}") for a, b, y, s in
+               zip(test["left_file"], test["right_file"], test["label"], scores["test"],
+                   strict=True)])
+    same = test["label"] == 1
+    evaluation(rocs, {"same": scores["test"][same], "different": scores["test"][~same]},
+               report["test"], METRICS / "plots" / "evaluation.png")
+    t = report["test"]
+    print(f"test: accuracy {t['accuracy']:.4f} at threshold {threshold:.3f} (chosen on val), "
+          f"{t['accuracy_at_0.5']:.4f} at 0.5, AUC {t['auc']:.4f}, EER {t['eer']:.4f}")
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except LfwError as exc:
+        sys.exit(f"evaluate: {exc}")

@@ -1,0 +1,59 @@
+"""Stage `train`: fit the siamese network on the train pairs, validating on the val pairs.
+
+Writes data/model.keras, metrics/train.json (final metrics, timing, hardware),
+metrics/history.csv (per-epoch plot data) and metrics/plots/training.png.
+"""
+
+import sys
+import time
+from pathlib import Path
+
+from lfw_siamese.errors import LfwError
+from lfw_siamese.fsutil import atomic_output, write_csv, write_json
+from lfw_siamese.params import load_params
+
+PAIRS = Path("data/pairs")
+MODEL = Path("data/model.keras")
+METRICS = Path("metrics")
+
+
+def main() -> None:
+    p = load_params()
+    import keras  # after the parameter check: importing the backend takes seconds
+
+    from lfw_siamese.dataset import load_pairs
+    from lfw_siamese.plots import training_curves
+    from lfw_siamese.training import compiled_model, fit, hardware, seed_everything
+
+    train, val = load_pairs(PAIRS / "train.npz"), load_pairs(PAIRS / "val.npz")
+    expected = (p["image_size"], p["image_size"], p["channels"])
+    if train["left"].shape[1:] != expected:
+        raise LfwError(f"{PAIRS}/train.npz holds {train['left'].shape[1:]} images, params ask "
+                       f"for {expected}: run `dvc repro` (not train alone) after changing them")
+    seed_everything(p["seed"])
+    model = compiled_model(p)
+    start = time.perf_counter()
+    rows = fit(model, train, val, p)
+    seconds = time.perf_counter() - start
+    with atomic_output(MODEL) as tmp:
+        model.save(tmp)
+    write_csv(METRICS / "history.csv", list(rows[0]), [list(r.values()) for r in rows])
+    training_curves(rows, METRICS / "plots" / "training.png")
+    steps = -(-len(train["label"]) // p["batch_size"])
+    last = rows[-1]
+    write_json(METRICS / "train.json", {
+        "loss": last["loss"], "accuracy": last["accuracy"],
+        "val_loss": last["val_loss"], "val_accuracy": last["val_accuracy"],
+        "epochs": len(rows), "train_pairs": len(train["label"]), "parameters": model.count_params(),
+        "seconds": round(seconds, 1),
+        "seconds_per_epoch": round(sum(r["seconds"] for r in rows) / len(rows), 2),
+        "ms_per_step": round(1000 * sum(r["train_seconds"] for r in rows) / (len(rows) * steps), 1),
+        "backend": keras.backend.backend(), "keras": keras.__version__, "hardware": hardware(),
+    })
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except LfwError as exc:
+        sys.exit(f"train: {exc}")

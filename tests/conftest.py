@@ -1,0 +1,63 @@
+"""Shared fixtures: the real-data mirror (skip when absent) and small synthetic data."""
+
+import os
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+MIRROR = Path(os.environ.get("LFW_MIRROR") or ROOT.parent / "shared" / "data" / "lfw-mirror")
+if not MIRROR.is_absolute():
+    MIRROR = (ROOT / MIRROR).resolve()
+
+needs_mirror = pytest.mark.skipif(
+    not (MIRROR / "lfwa.zip").is_file(),
+    reason=f"real LFW data not found: set LFW_MIRROR to a folder holding lfwa.zip "
+    f"and the pair lists (looked in {MIRROR})",
+)
+
+
+@pytest.fixture(scope="session")
+def mirror() -> Path:
+    return MIRROR
+
+
+@pytest.fixture(scope="session")
+def lfwa_sample(tmp_path_factory) -> Path:
+    """A few real LFW-a person folders, extracted from the mirror's lfwa.zip."""
+    if not (MIRROR / "lfwa.zip").is_file():
+        pytest.skip(f"real LFW data not found in {MIRROR}")
+    out = tmp_path_factory.mktemp("lfwa")
+    wanted = ("Aaron_Peirsol", "AJ_Cook", "Zinedine_Zidane")
+    with zipfile.ZipFile(MIRROR / "lfwa.zip") as zf:
+        for info in zf.infolist():
+            parts = info.filename.rstrip("/").split("/")
+            if len(parts) >= 2 and parts[-2] in wanted and parts[-1].endswith(".jpg"):
+                target = out / parts[-2] / parts[-1]
+                target.parent.mkdir(exist_ok=True)
+                target.write_bytes(zf.read(info))
+    return out
+
+
+def blob_pairs(n: int, size: int = 65, seed: int = 0) -> dict:
+    """A synthetic verification task: a bright square in one of four places; same = same place."""
+    rng = np.random.default_rng(seed)
+    left_cls = rng.integers(0, 4, n)
+    same = rng.integers(0, 2, n)
+    right_cls = np.where(same == 1, left_cls, (left_cls + rng.integers(1, 4, n)) % 4)
+    cell = size * 3 // 10
+
+    def image(c):
+        a = rng.integers(0, 60, (size, size, 1)).astype(np.uint8)
+        r, q = divmod(int(c), 2)
+        y, x = size // 8 + r * size * 7 // 16, size // 8 + q * size * 7 // 16
+        a[y : y + cell, x : x + cell] = 220
+        return a
+
+    return {
+        "left": np.stack([image(c) for c in left_cls]),
+        "right": np.stack([image(c) for c in right_cls]),
+        "label": same.astype(np.uint8),
+    }

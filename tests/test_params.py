@@ -1,0 +1,80 @@
+from pathlib import Path
+
+import pytest
+import yaml
+
+from lfw_siamese.errors import LfwError
+from lfw_siamese.params import check_params, load_params
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULTS = yaml.safe_load((ROOT / "params.yaml").read_text())
+
+
+def test_committed_defaults_are_the_reference_configuration():
+    p = load_params(ROOT / "params.yaml")
+    assert (p["optimizer"], p["lr"], p["batch_norm"], p["loss"]) == ("sgd", 0.02, True, "bce")
+    assert (p["epochs"], p["batch_size"], p["image_size"], p["channels"]) == (50, 64, 105, 3)
+
+
+def problems(**changes):
+    with pytest.raises(LfwError) as err:
+        check_params({**DEFAULTS, **changes})
+    return str(err.value)
+
+
+def test_unknown_key_is_named_with_a_suggestion():
+    message = problems(optimzer="adam")
+    assert "unknown parameter 'optimzer' (did you mean 'optimizer'?)" in message
+    assert "Known parameters: release, image_size" in message
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        ("optimizer", "adamw", "optimizer: got 'adamw', expected one of sgd, adam, nadam, rmsprop"),
+        ("loss", "mse", "expected one of bce, contrastive"),
+        ("lr", 0, "lr: got 0, expected a number > 0"),
+        ("lr", -1e-3, "expected a number > 0"),
+        ("lr", "fast", "lr: got 'fast', expected a number > 0"),
+        ("batch_size", 0, "batch_size: got 0, expected an integer >= 1"),
+        ("batch_size", 64.5, "expected an integer >= 1"),
+        ("epochs", True, "epochs: got True, expected an integer >= 1"),
+        ("val_fraction", 1.0, "val_fraction: got 1.0, expected a number > 0 and < 1"),
+        ("val_fraction", 0, "expected a number > 0 and < 1"),
+        ("image_size", 64, "image_size: got 64, expected an integer >= 65 and <= 250"),
+        ("channels", 2, "channels: got 2, expected one of 1, 3"),
+        ("batch_norm", "yes", "batch_norm: got 'yes', expected true or false"),
+        ("filters", [64, 128], "expected a list of 4 integers >= 1"),
+        ("release", "lfw-a", "expected one of lfwa, lfw, lfw-funneled, lfw-deepfunneled"),
+    ],
+)
+def test_bad_values_say_what_is_allowed(key, value, expected):
+    assert expected in problems(**{key: value})
+
+
+def test_every_problem_is_listed_at_once():
+    message = problems(lr=0, optimizer="adamw", extra=1)
+    assert message.count("\n  - ") == 3
+
+
+def test_missing_key():
+    raw = dict(DEFAULTS)
+    del raw["seed"]
+    with pytest.raises(LfwError, match="missing parameter 'seed'"):
+        check_params(raw)
+
+
+def test_numeric_strings_accepted_for_floats():
+    assert check_params({**DEFAULTS, "lr": "2e-4"})["lr"] == pytest.approx(2e-4)
+
+
+def test_unreadable_files(tmp_path):
+    with pytest.raises(LfwError, match="not found"):
+        load_params(tmp_path / "params.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("lr: [1\n")
+    with pytest.raises(LfwError, match="not valid YAML"):
+        load_params(bad)
+    bad.write_text("- 1\n")
+    with pytest.raises(LfwError, match="expected a mapping"):
+        load_params(bad)
