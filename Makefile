@@ -26,3 +26,16 @@ lint: setup
 
 test: lint
 	pytest -ra
+
+# The experiment grid (see scripts/grid.py): full size is a GPU job, reduced runs on a CPU.
+.PHONY: grid grid-reduced grid-table
+grid: setup
+	python scripts/grid.py queue --size full
+	dvc exp run --run-all
+
+grid-reduced: setup
+	python scripts/grid.py queue --size reduced
+	dvc exp run --run-all
+
+grid-table: setup
+	python scripts/grid.py table

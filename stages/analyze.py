@@ -16,7 +16,7 @@ from lfw_siamese.errors import LfwError
 from lfw_siamese.fsutil import atomic_output, write_csv, write_json
 from lfw_siamese.pairs import image_counts, read_pairs
 from lfw_siamese.params import load_params
-from lfw_siamese.plots import bar_chart, histogram
+from lfw_siamese.plots import bar_chart, histogram, top_people
 
 LFW = Path("data/lfw")
 TABLES = Path("metrics/analysis")
@@ -43,14 +43,6 @@ def write_top(path: Path, top: dict) -> None:
         for s in sides:
             rows[-1] += list(top[s][rank]) if rank < len(top[s]) else ["", ""]
     write_csv(path, ["rank"] + [c for s in sides for c in (f"{s}_person", f"{s}_pairs")], rows)
-
-
-def plot_top(name: str, top: dict, folder: Path) -> None:
-    for side in ("positive", "negative", "both"):
-        people = top[side]
-        bar_chart([p for p, _ in people], [n for _, n in people],
-                  f"{name}: top people in {side} pairs", folder / f"top_{name}_{side}.png",
-                  "pairs")
 
 
 def main() -> None:
@@ -86,7 +78,9 @@ def main() -> None:
             top = a.top_appearances(pairs, TOP)
             write_top(tables / f"top_{name}.csv", top)
             if name in ("pairsDevTrain", "pairsDevTest"):
-                plot_top(name, top, charts)
+                top_people(f"{name}: who appears most", {
+                    "in positive pairs": top["positive"], "in negative pairs": top["negative"],
+                    "in both (total pairs)": top["both"]}, charts / f"top_{name}.png")
     write_json("metrics/dataset.json", report)
     r, s = report["release"], report["split"]
     print(f"{r['name']}: {r['images']} images of {r['people']} people; people shared by "

@@ -2,7 +2,8 @@
 
 The decision threshold is the one with the best validation accuracy, never chosen on test.
 Writes metrics/evaluate.json, metrics/roc.csv (test), metrics/confusion.csv,
-metrics/predictions.csv (every test pair with its score) and metrics/plots/evaluation.png.
+metrics/predictions.csv (every test pair with its score), metrics/misclassified.csv and the
+PNGs metrics/plots/evaluation.png and metrics/plots/misclassified.png.
 """
 
 import sys
@@ -15,6 +16,7 @@ from lfw_siamese.params import load_params
 PAIRS = Path("data/pairs")
 MODEL = Path("data/model.keras")
 METRICS = Path("metrics")
+GALLERY = 6  # most confidently wrong test pairs shown per kind of error
 
 
 def main() -> None:
@@ -24,7 +26,7 @@ def main() -> None:
     from lfw_siamese import metrics as m
     from lfw_siamese.dataset import load_pairs
     from lfw_siamese.model import make_loss
-    from lfw_siamese.plots import evaluation
+    from lfw_siamese.plots import evaluation, gallery
 
     model = keras.saving.load_model(MODEL, safe_mode=True)
     loss = make_loss(p["loss"], p["margin"])
@@ -54,6 +56,18 @@ def main() -> None:
               [(a, b, int(y), f"{s:.6f}") for a, b, y, s in
                zip(test["left_file"], test["right_file"], test["label"], scores["test"],
                    strict=True)])
+    errors = m.most_confident_errors(test["label"], scores["test"], threshold, GALLERY)
+    write_csv(METRICS / "misclassified.csv", ["kind", "rank", "left_file", "right_file", "score"],
+              [(kind, rank + 1, test["left_file"][i], test["right_file"][i],
+                f"{scores['test'][i]:.6f}")
+               for kind, idx in errors.items() for rank, i in enumerate(idx)])
+    titles = {"false_reject": "same person, judged different",
+              "false_accept": "different people, judged same"}
+    gallery({titles[kind]: [{"left": test["left"][i], "right": test["right"][i],
+                             "left_file": test["left_file"][i],
+                             "right_file": test["right_file"][i], "score": scores["test"][i]}
+                            for i in idx] for kind, idx in errors.items()},
+            METRICS / "plots" / "misclassified.png")
     same = test["label"] == 1
     evaluation(rocs, {"same": scores["test"][same], "different": scores["test"][~same]},
                report["test"], METRICS / "plots" / "evaluation.png")

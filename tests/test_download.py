@@ -1,6 +1,10 @@
 import hashlib
 import io
 import json
+import os
+import shutil
+import subprocess
+import sys
 import tarfile
 import zipfile
 
@@ -10,6 +14,8 @@ from lfw_siamese import download
 from lfw_siamese.archives import find_person_root, fingerprint, image_files, unpack
 from lfw_siamese.errors import LfwError
 from lfw_siamese.releases import RemoteFile
+
+from .conftest import ROOT, needs_mirror
 
 
 def remote_for(data: bytes, name="pairs.txt", url="http://127.0.0.1:9/pairs.txt"):
@@ -126,3 +132,30 @@ def test_not_an_archive(tmp_path):
     bad.write_text(json.dumps({"not": "a zip"}))
     with pytest.raises(LfwError, match="lfwa.zip: not a valid zip file"):
         unpack(bad, tmp_path / "out")
+
+
+@needs_mirror
+def test_wrong_archive_fails_the_image_set_check_and_leaves_nothing(tmp_path, mirror):
+    fake_mirror = tmp_path / "mirror"
+    fake_mirror.mkdir()
+    for name in ("pairsDevTrain.txt", "pairsDevTest.txt", "pairs.txt"):
+        (fake_mirror / name).symlink_to(mirror / name)
+    write_zip(fake_mirror / "lfwa.zip", {"lfw2/Ann/Ann_0001.jpg": b"1", "lfw2/Bob/Bob_0001.jpg": b"2"})
+    work = tmp_path / "work"
+    work.mkdir()
+    shutil.copy(ROOT / "params.yaml", work)
+    result = subprocess.run([sys.executable, str(ROOT / "stages/download.py")], cwd=work,
+                            env={**os.environ, "LFW_MIRROR": str(fake_mirror)},
+                            capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "this is not the 'lfwa' release" in result.stderr
+    assert "found    2 images of 2 people" in result.stderr
+    assert list((work / "data").iterdir()) == []  # neither data/lfw nor a temporary left
+
+
+def test_oversized_archive_refused(tmp_path, monkeypatch):
+    archive = write_zip(tmp_path / "many.zip", {f"P/P_{i:04d}.jpg": b"x" for i in range(1, 6)})
+    monkeypatch.setattr("lfw_siamese.archives.MAX_FILES", 4)
+    with pytest.raises(LfwError, match="5 entries, 5 bytes unpacked; refusing more than 4"):
+        unpack(archive, tmp_path / "out")
+    assert not any((tmp_path / "out").rglob("*.jpg"))

@@ -47,3 +47,13 @@ def test_threshold_uses_only_the_data_it_is_given():
 def test_perfect_separation():
     fpr, tpr = m.roc_curve([0, 0, 1, 1], [0.1, 0.2, 0.8, 0.9])
     assert m.auc(fpr, tpr) == 1.0 and m.equal_error_rate(fpr, tpr) == 0.0
+
+
+def test_most_confident_errors():
+    # threshold 0.5: false rejects = same pairs with score <= 0.5 (0.4); false accepts = 0.7
+    labels = LABELS + [1, 0]
+    scores = SCORES + [0.1, 0.95]
+    errors = m.most_confident_errors(labels, scores, 0.5, n=5)
+    assert errors == {"false_reject": [6, 2], "false_accept": [7, 3]}
+    assert m.most_confident_errors(labels, scores, 0.5, n=1) == {
+        "false_reject": [6], "false_accept": [7]}

@@ -77,7 +77,8 @@ def test_second_repro_runs_nothing(project):
 def test_plots_are_declared(project):
     repo, env = project
     out = run(["dvc", "plots", "show", "--json"], repo, env).stdout
-    for name in ("Loss", "ROC", "Confusion (test)", "metrics/plots/training.png"):
+    for name in ("Loss", "Accuracy", "ROC", "Confusion (test)", "metrics/plots/training.png",
+                 "metrics/plots/misclassified.png", "metrics/plots/analysis/top_pairsDevTrain.png"):
         assert name in out
 
 
@@ -101,3 +102,19 @@ def test_experiment_then_metrics_diff(project):
     diff = json.loads(run(["dvc", "metrics", "diff", "--json"], repo, env).stdout)
     changed = diff["metrics/evaluate.json"]
     assert "test.auc" in changed and changed["test.auc"]["old"] != changed["test.auc"]["new"]
+
+
+def test_grid_queues_runs_and_tabulates(project):
+    repo, env = project
+    run(["git", "checkout", "params.yaml"], repo, env)  # undo the applied experiment
+    grid = [sys.executable, str(repo / "scripts/grid.py")]
+    run(grid + ["queue", "--size", "tiny", "--only", "sgd-bn-bce", "adam-bn-contrastive"],
+        repo, env)
+    run(["dvc", "exp", "run", "--run-all"], repo, env)
+    table = run(grid + ["table", "--out", "grid.md"], repo, env).stdout
+    lines = table.splitlines()
+    assert lines[0].startswith("| experiment | optimizer | lr |")
+    rows = {line.split(" | ")[0].lstrip("| "): line for line in lines[2:]}
+    assert set(rows) >= {"sgd-bn-bce-tiny", "adam-bn-contrastive-tiny"}
+    assert "| adam | 0.0002 | True | contrastive | 1 |" in rows["adam-bn-contrastive-tiny"]
+    assert (repo / "grid.md").read_text() == table

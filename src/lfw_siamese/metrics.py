@@ -74,3 +74,15 @@ def summary(labels, scores, threshold: float) -> dict:
         "recall": c["tp"] / max(c["tp"] + c["fn"], 1),
         **c,
     }
+
+
+def most_confident_errors(labels, scores, threshold: float, n: int) -> dict[str, list[int]]:
+    """Indices of the n worst false rejects (same, lowest score) and false accepts."""
+    y = np.asarray(labels, bool)
+    s = np.asarray(scores, float)
+    rejects = np.flatnonzero(y & (s <= threshold))
+    accepts = np.flatnonzero(~y & (s > threshold))
+    return {
+        "false_reject": rejects[np.argsort(s[rejects], kind="stable")][:n].tolist(),
+        "false_accept": accepts[np.argsort(-s[accepts], kind="stable")][:n].tolist(),
+    }

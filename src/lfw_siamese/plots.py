@@ -62,10 +62,48 @@ def evaluation(rocs: dict, scores: dict, matrix: dict, path) -> None:
     save(fig, path)
 
 
+def top_people(title: str, panels: dict[str, list[tuple[str, int]]], path) -> None:
+    """Side-by-side horizontal bar charts of (person, count) lists, largest on top."""
+    rows = max(len(v) for v in panels.values())
+    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 0.28 * rows + 1.4))
+    for ax, (name, people) in zip(axes, panels.items(), strict=True):
+        ax.barh([p for p, _ in people][::-1], [n for _, n in people][::-1])
+        ax.set(title=name, xlabel="pairs")
+        ax.tick_params(axis="y", labelsize=8)
+    fig.suptitle(title)
+    save(fig, path)
+
+
 def histogram(values, path) -> None:
     """Distribution of images per person (for the people it is given)."""
     fig, ax = plt.subplots(figsize=(7, 3.6))
     ax.hist(values, bins=range(min(values), max(values) + 2), log=True)
     ax.set(title="images per person (people with more than 5 images)",
            xlabel="images", ylabel="people (log scale)")
+    save(fig, path)
+
+
+def gallery(groups: dict[str, list[dict]], path) -> None:
+    """Pairs side by side, one column group per kind of error, with names and score.
+
+    Each item has `left`, `right` (H, W, C uint8 images), `left_file`, `right_file`, `score`.
+    """
+    rows = max(1, max(len(items) for items in groups.values()))
+    fig, axes = plt.subplots(rows, 2 * len(groups), figsize=(4.2 * len(groups), 2.3 * rows),
+                             squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for g, (title, items) in enumerate(groups.items()):
+        axes[0, 2 * g].set_title(title, loc="left", fontsize=11, pad=18)
+        for r, item in enumerate(items):
+            for side in range(2):
+                image = item[("left", "right")[side]]
+                name = item[("left_file", "right_file")[side]].split("/")[-1][:-4]
+                ax = axes[r, 2 * g + side]
+                ax.imshow(image[..., 0] if image.shape[-1] == 1 else image, cmap="gray",
+                          vmin=0, vmax=255)
+                ax.text(0.5, -0.08, name, transform=ax.transAxes, ha="center", va="top",
+                        fontsize=7)
+            axes[r, 2 * g].text(1.05, 1.04, f"score {item['score']:.3f}",
+                                transform=axes[r, 2 * g].transAxes, ha="center", fontsize=8)
     save(fig, path)

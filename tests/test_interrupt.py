@@ -1,0 +1,131 @@
+"""Killed stages leave nothing half-written, and re-running gives the same outputs.
+
+Runs the real stage scripts on a small synthetic LFW-like folder, kills them with SIGKILL
+mid-way, and compares the re-run with an uninterrupted run. Training twice with the same
+parameters must give identical metrics (determinism).
+"""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+import yaml
+from PIL import Image
+
+from .conftest import ROOT
+
+pytestmark = pytest.mark.slow
+PEOPLE = [f"Person_{i:02d}" for i in range(12)]
+TINY = {"image_size": 65, "filters": [4, 8, 8, 8], "dense_units": 16, "epochs": 3,
+        "batch_size": 32, "optimizer": "adam", "lr": 0.001}
+
+
+def pair_list(rng, n):
+    lines = [str(n)]
+    for _ in range(n):
+        p = rng.choice(PEOPLE)
+        lines.append(f"{p}\t1\t{rng.integers(2, 5)}")
+    for _ in range(n):
+        a, b = rng.choice(PEOPLE, 2, replace=False)
+        lines.append(f"{a}\t{rng.integers(1, 5)}\t{b}\t{rng.integers(1, 5)}")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    """A folder shaped like the pipeline's workspace after `download`, with synthetic faces."""
+    root = tmp_path_factory.mktemp("mini")
+    rng = np.random.default_rng(0)
+    for person in PEOPLE:
+        (root / "data/lfw/images" / person).mkdir(parents=True)
+        base = rng.integers(0, 256, (25, 25))
+        for i in range(1, 5):
+            noisy = np.kron(base, np.ones((10, 10))) + rng.normal(0, 20, (250, 250))
+            Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8)).save(
+                root / "data/lfw/images" / person / f"{person}_{i:04d}.jpg")
+    (root / "data/lfw/pairs").mkdir()
+    (root / "data/lfw/pairs/pairsDevTrain.txt").write_text(pair_list(rng, 600))
+    (root / "data/lfw/pairs/pairsDevTest.txt").write_text(pair_list(rng, 50))
+    params = yaml.safe_load((ROOT / "params.yaml").read_text())
+    (root / "params.yaml").write_text(yaml.safe_dump({**params, **TINY}))
+    return root
+
+
+def stage(name, cwd):
+    return subprocess.Popen([sys.executable, str(ROOT / "stages" / f"{name}.py")], cwd=cwd,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+
+
+def finish(proc):
+    out, _ = proc.communicate(timeout=600)
+    assert proc.returncode == 0, out
+    return out
+
+
+def kill_when(proc, ready, timeout=300):
+    """SIGKILL `proc` as soon as `ready()` is true; fail if it ended first."""
+    deadline = time.monotonic() + timeout
+    while not ready():
+        assert proc.poll() is None, "the stage finished before it could be killed"
+        assert time.monotonic() < deadline
+        time.sleep(0.001)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+
+
+def npz_contents(folder):
+    out = {}
+    for split in ("train", "val", "test"):
+        with np.load(folder / f"{split}.npz") as data:
+            out[split] = {k: data[k] for k in data.files}
+    return out
+
+
+def test_killed_prepare_leaves_nothing_and_rerun_matches(project):
+    finish(stage("prepare", project))
+    reference = npz_contents(project / "data/pairs")
+    shutil.rmtree(project / "data/pairs")
+    proc = stage("prepare", project)
+    kill_when(proc, lambda: (project / "data/.tmp-pairs").exists())
+    assert not (project / "data/pairs").exists()  # never a partial result under the final name
+    finish(stage("prepare", project))
+    assert not (project / "data/.tmp-pairs").exists()  # the leftover was cleaned
+    again = npz_contents(project / "data/pairs")
+    for split, arrays in reference.items():
+        for key, value in arrays.items():
+            assert np.array_equal(again[split][key], value), (split, key)
+
+
+def train_metrics(root):
+    metrics = json.loads((root / "metrics/train.json").read_text())
+    rows = (root / "metrics/history.csv").read_text().splitlines()
+    timing = ("seconds", "seconds_per_epoch", "ms_per_step")
+    return ({k: v for k, v in metrics.items() if k not in timing},
+            [",".join(r.split(",")[:-2]) for r in rows])  # drop the two timing columns
+
+
+def test_killed_train_leaves_nothing_and_rerun_is_bit_identical(project):
+    if not (project / "data/pairs").exists():
+        finish(stage("prepare", project))
+    finish(stage("train", project))
+    reference = train_metrics(project)
+    for name in ("data/model.keras", "metrics"):
+        path = project / name
+        shutil.rmtree(path) if path.is_dir() else path.unlink()
+    proc = stage("train", project)
+    for line in proc.stdout:  # kill once the first epoch is done
+        if line.startswith("Epoch 2/"):
+            break
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert not (project / "data/model.keras").exists()
+    assert not (project / "metrics/train.json").exists()
+    finish(stage("train", project))
+    assert train_metrics(project) == reference  # same params, same machine: same numbers
