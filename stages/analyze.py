@@ -4,7 +4,6 @@ Writes metrics/dataset.json, tables metrics/analysis/top_<list>.csv and
 metrics/analysis/images_per_person.csv, and PNG charts under metrics/plots/analysis/.
 """
 
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from PIL import Image
 
 from lfw_siamese import analysis as a
 from lfw_siamese.dataset import split_pairs
-from lfw_siamese.errors import LfwError
+from lfw_siamese.errors import run_stage
 from lfw_siamese.fsutil import atomic_output, write_csv, write_json
 from lfw_siamese.pairs import image_counts, read_pairs
 from lfw_siamese.params import load_params
@@ -89,7 +88,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except LfwError as exc:
-        sys.exit(f"analyze: {exc}")
+    run_stage("analyze", main)

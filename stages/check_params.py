@@ -6,10 +6,9 @@ file, fails on any unknown or invalid key, and writes a constant marker that eve
 stage depends on, so it always runs first without invalidating them.
 """
 
-import sys
 from pathlib import Path
 
-from lfw_siamese.errors import LfwError
+from lfw_siamese.errors import run_stage
 from lfw_siamese.params import load_params
 
 MARKER = Path("data/params.checked")
@@ -23,7 +22,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except LfwError as exc:
-        sys.exit(f"check_params: {exc}")
+    run_stage("check_params", main)

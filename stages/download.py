@@ -6,12 +6,11 @@ checked the same way either way, so the outputs do not depend on where they came
 """
 
 import shutil
-import sys
 from pathlib import Path
 
 from lfw_siamese.archives import fingerprint, image_files, move_person_folders, unpack
 from lfw_siamese.download import fetch
-from lfw_siamese.errors import LfwError
+from lfw_siamese.errors import LfwError, run_stage
 from lfw_siamese.fsutil import atomic_output, write_json
 from lfw_siamese.params import load_params
 from lfw_siamese.releases import N_IMAGES, N_PEOPLE, PAIR_LISTS, RELEASES
@@ -58,7 +57,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except LfwError as exc:
-        sys.exit(f"download: {exc}")
+    run_stage("download", main)

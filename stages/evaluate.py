@@ -6,10 +6,9 @@ metrics/predictions.csv (every test pair with its score), metrics/misclassified.
 PNGs metrics/plots/evaluation.png and metrics/plots/misclassified.png.
 """
 
-import sys
 from pathlib import Path
 
-from lfw_siamese.errors import LfwError
+from lfw_siamese.errors import run_stage
 from lfw_siamese.fsutil import write_csv, write_json
 from lfw_siamese.params import load_params
 
@@ -77,7 +76,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except LfwError as exc:
-        sys.exit(f"evaluate: {exc}")
+    run_stage("evaluate", main)

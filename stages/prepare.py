@@ -4,11 +4,10 @@ Writes data/pairs/{train,val,test}.npz: train/val are a seeded split of pairsDev
 test is pairsDevTest. Every image is decoded once, however many pairs use it.
 """
 
-import sys
 from pathlib import Path
 
 from lfw_siamese.dataset import save_pairs, split_pairs
-from lfw_siamese.errors import LfwError
+from lfw_siamese.errors import run_stage
 from lfw_siamese.fsutil import atomic_output
 from lfw_siamese.images import load_images
 from lfw_siamese.pairs import image_counts, read_pairs
@@ -38,7 +37,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except LfwError as exc:
-        sys.exit(f"prepare: {exc}")
+    run_stage("prepare", main)

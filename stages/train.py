@@ -4,11 +4,10 @@ Writes data/model.keras, metrics/train.json (final metrics, timing, hardware),
 metrics/history.csv (per-epoch plot data) and metrics/plots/training.png.
 """
 
-import sys
 import time
 from pathlib import Path
 
-from lfw_siamese.errors import LfwError
+from lfw_siamese.errors import LfwError, run_stage
 from lfw_siamese.fsutil import atomic_output, write_csv, write_json
 from lfw_siamese.params import load_params
 
@@ -53,7 +52,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except LfwError as exc:
-        sys.exit(f"train: {exc}")
+    run_stage("train", main)
