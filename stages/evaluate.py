@@ -2,8 +2,9 @@
 
 The decision threshold is the one with the best validation accuracy, never chosen on test.
 Writes metrics/evaluate.json, metrics/roc.csv (test), metrics/confusion.csv,
-metrics/predictions.csv (every test pair with its score), metrics/misclassified.csv and the
-PNGs metrics/plots/evaluation.png and metrics/plots/misclassified.png.
+metrics/predictions.csv (every validation and test pair with its score),
+metrics/misclassified.csv and the PNGs metrics/plots/evaluation.png and
+metrics/plots/misclassified.png.
 """
 
 from pathlib import Path
@@ -51,10 +52,10 @@ def main() -> None:
     write_csv(METRICS / "confusion.csv", ["actual", "predicted"],
               [("same" if y else "different", "same" if j else "different")
                for y, j in zip(test["label"], judged, strict=True)])
-    write_csv(METRICS / "predictions.csv", ["left_file", "right_file", "label", "score"],
-              [(a, b, int(y), f"{s:.6f}") for a, b, y, s in
-               zip(test["left_file"], test["right_file"], test["label"], scores["test"],
-                   strict=True)])
+    write_csv(METRICS / "predictions.csv", ["split", "left_file", "right_file", "label", "score"],
+              [(split, a, b, int(y), repr(float(s))) for split, d in data.items()
+               for a, b, y, s in zip(d["left_file"], d["right_file"], d["label"],
+                                     scores[split], strict=True)])
     errors = m.most_confident_errors(test["label"], scores["test"], threshold, GALLERY)
     write_csv(METRICS / "misclassified.csv", ["kind", "rank", "left_file", "right_file", "score"],
               [(kind, rank + 1, test["left_file"][i], test["right_file"][i],

@@ -1,5 +1,6 @@
 """End to end: the real DVC pipeline on the real LFW-a data, at a tiny size, in a temp repo."""
 
+import csv
 import json
 import os
 import shutil
@@ -8,6 +9,8 @@ import sys
 
 import pytest
 import yaml
+
+from lfw_siamese.metrics import best_threshold
 
 from .conftest import MIRROR, ROOT, needs_mirror
 
@@ -63,8 +66,16 @@ def test_repro_writes_every_metric(project):
     assert release["fingerprint"].startswith("b819fd65")
     for png in ("training.png", "evaluation.png", "analysis/people_over_50.png"):
         assert (repo / "metrics/plots" / png).read_bytes()[:4] == b"\x89PNG"
-    with open(repo / "metrics/predictions.csv") as f:
-        assert sum(1 for _ in f) == 1001
+    predictions = list(csv.DictReader(open(repo / "metrics/predictions.csv")))
+    assert len(predictions) == 440 + 1000
+
+
+def test_threshold_is_chosen_on_validation_pairs(project):
+    repo, _ = project
+    rows = list(csv.DictReader(open(repo / "metrics/predictions.csv")))
+    val = [(int(r["label"]), float(r["score"])) for r in rows if r["split"] == "val"]
+    threshold = json.loads((repo / "metrics/evaluate.json").read_text())["threshold"]
+    assert threshold == best_threshold(*zip(*val, strict=True))
 
 
 def test_second_repro_runs_nothing(project):
