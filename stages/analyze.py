@@ -15,7 +15,7 @@ from lfw_siamese.errors import run_stage
 from lfw_siamese.fsutil import atomic_output, write_csv, write_json
 from lfw_siamese.pairs import image_counts, read_pairs
 from lfw_siamese.params import load_params
-from lfw_siamese.plots import bar_chart, histogram, top_people
+from lfw_siamese.plots import bars, histogram
 
 LFW = Path("data/lfw")
 TABLES = Path("metrics/analysis")
@@ -70,16 +70,16 @@ def main() -> None:
         write_csv(tables / "images_per_person.csv", ["images", "people"],
                   sorted(Counter(counts.values()).items()))
         histogram([n for n in counts.values() if n > 5], charts / "images_per_person.png")
-        over_50 = sorted(((n, k) for k, n in counts.items() if n > 50), reverse=True)
-        bar_chart([k for _, k in over_50], [n for n, _ in over_50],
-                  "people with more than 50 images", charts / "people_over_50.png", "images")
+        over_50 = sorted(((k, n) for k, n in counts.items() if n > 50), key=lambda kn: -kn[1])
+        bars("people with more than 50 images", {"": over_50}, charts / "people_over_50.png",
+             "images")
         for name, pairs in {**lists, "train": train, "val": val}.items():
             top = a.top_appearances(pairs, TOP)
             write_top(tables / f"top_{name}.csv", top)
             if name in ("pairsDevTrain", "pairsDevTest"):
-                top_people(f"{name}: who appears most", {
+                bars(f"{name}: who appears most", {
                     "in positive pairs": top["positive"], "in negative pairs": top["negative"],
-                    "in both (total pairs)": top["both"]}, charts / f"top_{name}.png")
+                    "in both (total pairs)": top["both"]}, charts / f"top_{name}.png", "pairs")
     write_json("metrics/dataset.json", report)
     r, s = report["release"], report["split"]
     print(f"{r['name']}: {r['images']} images of {r['people']} people; people shared by "

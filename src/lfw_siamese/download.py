@@ -60,13 +60,14 @@ def fetch(remote: RemoteFile, cache_dir: Path) -> Path:
             print(f"{cached}: cached copy fails its checksum; downloading again")
             cached.unlink()
     with atomic_output(cached) as tmp:
-        _download(remote.url, tmp)
+        _download(remote, tmp)
         verify_sha256(tmp, remote)
     return cached
 
 
-def _download(url: str, dest: Path) -> None:
-    """Download `url` to `dest`, retrying transient failures with backoff."""
+def _download(remote: RemoteFile, dest: Path) -> None:
+    """Download `remote` to `dest`, retrying transient failures with backoff."""
+    url = remote.url
     for attempt in range(1, RETRIES + 1):
         try:
             if "drive.google.com" in url:
@@ -79,7 +80,7 @@ def _download(url: str, dest: Path) -> None:
                 raise LfwError(
                     f"could not download {url} after {RETRIES} attempts: {exc}\n"
                     f"Without internet access, set {MIRROR_ENV} to a folder holding "
-                    f"{dest.name.removeprefix('.tmp-')} (see README, 'Data')."
+                    f"{remote.filename} (see README, 'Data')."
                 ) from exc
             wait = 2**attempt
             print(f"download failed ({exc}); retrying in {wait} s")

@@ -30,15 +30,6 @@ def training_curves(rows: list[dict], path) -> None:
     save(fig, path)
 
 
-def bar_chart(labels, values, title: str, path, xlabel: str = "") -> None:
-    """Horizontal bars, largest on top."""
-    fig, ax = plt.subplots(figsize=(7, 0.28 * len(labels) + 1.2))
-    ax.barh(list(labels)[::-1], list(values)[::-1])
-    ax.set(title=title, xlabel=xlabel)
-    ax.tick_params(axis="y", labelsize=8)
-    save(fig, path)
-
-
 def evaluation(rocs: dict, scores: dict, matrix: dict, path) -> None:
     """ROC curves, test score distributions and the test confusion matrix in one figure."""
     fig, axes = plt.subplots(1, 3, figsize=(14, 4))
@@ -62,13 +53,14 @@ def evaluation(rocs: dict, scores: dict, matrix: dict, path) -> None:
     save(fig, path)
 
 
-def top_people(title: str, panels: dict[str, list[tuple[str, int]]], path) -> None:
-    """Side-by-side horizontal bar charts of (person, count) lists, largest on top."""
+def bars(title: str, panels: dict[str, list[tuple[str, int]]], path, xlabel: str) -> None:
+    """Side-by-side horizontal bar charts of (name, count) lists, first item on top."""
     rows = max(len(v) for v in panels.values())
-    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 0.28 * rows + 1.4))
-    for ax, (name, people) in zip(axes, panels.items(), strict=True):
+    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels) + 2, 0.28 * rows + 1.4),
+                             squeeze=False)
+    for ax, (name, people) in zip(axes[0], panels.items(), strict=True):
         ax.barh([p for p, _ in people][::-1], [n for _, n in people][::-1])
-        ax.set(title=name, xlabel="pairs")
+        ax.set(title=name, xlabel=xlabel)
         ax.tick_params(axis="y", labelsize=8)
     fig.suptitle(title)
     save(fig, path)
