@@ -27,8 +27,13 @@ lint: setup
 test: lint
 	pytest -ra
 
-# The experiment grid (see scripts/grid.py): full size is a GPU job, reduced runs on a CPU.
-.PHONY: grid grid-reduced grid-table
+# Named experiments (scripts/grid.py, lfw_siamese/configs.py). The reference configuration is
+# the grid's sgd-bn-bce; its full-size grid is a GPU job, reduced runs on a CPU.
+.PHONY: reference grid grid-reduced grid-table ablations ablations-table view2 bench
+reference: setup
+	python scripts/grid.py queue --only sgd-bn-bce
+	dvc exp run --run-all
+
 grid: setup
 	python scripts/grid.py queue --size full
 	dvc exp run --run-all
@@ -39,3 +44,24 @@ grid-reduced: setup
 
 grid-table: setup
 	python scripts/grid.py table
+
+# The recipe (params.yaml) with 3 seeds, and the recipe less each ingredient.
+ablations: setup
+	python scripts/grid.py queue --set ablations --only recipe --seeds 0 1 2
+	python scripts/grid.py queue --set ablations --only no-tta no-face-crop no-augment \
+		pair-bce dev-pairs-only
+	dvc exp run --run-all
+
+ablations-table: setup
+	python scripts/grid.py table --set ablations
+
+# LFW View 2: ten folds of pairs.txt (see view2/dvc.yaml).
+view2: setup
+	dvc repro view2/dvc.yaml
+
+# Benchmarks (see benchmarks/): print tables, write benchmarks/results/*.json.
+bench: setup
+	dvc repro
+	python benchmarks/prepare.py
+	python benchmarks/train.py
+	python benchmarks/pipeline.py

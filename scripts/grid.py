@@ -1,61 +1,63 @@
-"""The experiment grid: queue the configurations as DVC experiments, then tabulate them.
+"""Named experiments: queue configurations as DVC experiments, then tabulate them.
 
-    python scripts/grid.py queue [--size full|reduced|tiny] [--only NAME ...]
+    python scripts/grid.py queue [--set grid|ablations] [--size full|reduced|tiny]
+                                 [--only NAME ...] [--seeds 0 1 2]
     dvc exp run --run-all             # or: dvc queue start -j 1, then dvc queue status
-    python scripts/grid.py table [--out results.md]
+    python scripts/grid.py table [--set grid|ablations] [--out results.md]
 
-`full` is the reference training (50 epochs, full width; a GPU job). `reduced` keeps every
-grid setting but trains a slim network on 65-px images for 3 epochs, which runs on a CPU.
+`grid` is the reference report's configuration and its variations (lfw_siamese.configs.GRID;
+`--only sgd-bn-bce` is the reference itself). At `full` size it is a GPU job; `reduced`
+keeps every grid setting but trains a slim network on 65-px images for 3 epochs.
+`ablations` is the recipe in params.yaml and the recipe less each ingredient, CPU-sized.
+Several `--seeds` give several experiments per name (`NAME-seedN`); the table then shows
+mean +- standard deviation over the seeds.
 """
 
 import argparse
 import json
+import re
+import statistics
 import subprocess
 import sys
+from pathlib import Path
 
-# Optimizer x learning rate x batch norm x loss, modelled on the reference report's table.
-GRID = {
-    "sgd-bn-bce": dict(optimizer="sgd", lr=0.02, batch_norm=True, loss="bce"),
-    "sgd-nobn-bce": dict(optimizer="sgd", lr=0.02, batch_norm=False, loss="bce"),
-    "sgd-lr0.002-bn-bce": dict(optimizer="sgd", lr=0.002, batch_norm=True, loss="bce"),
-    "sgd-bn-contrastive": dict(optimizer="sgd", lr=0.02, batch_norm=True, loss="contrastive"),
-    "adam-bn-bce": dict(optimizer="adam", lr=0.0002, batch_norm=True, loss="bce"),
-    "adam-nobn-bce": dict(optimizer="adam", lr=0.0002, batch_norm=False, loss="bce"),
-    "adam-lr0.002-bn-bce": dict(optimizer="adam", lr=0.002, batch_norm=True, loss="bce"),
-    "adam-bn-contrastive": dict(optimizer="adam", lr=0.0002, batch_norm=True, loss="contrastive"),
-    "rmsprop-bn-bce": dict(optimizer="rmsprop", lr=0.0002, batch_norm=True, loss="bce"),
-    "rmsprop-nobn-bce": dict(optimizer="rmsprop", lr=0.0002, batch_norm=False, loss="bce"),
-    "rmsprop-bn-contrastive": dict(optimizer="rmsprop", lr=0.0002, batch_norm=True,
-                                   loss="contrastive"),
-}
-SIZES = {
-    "full": {},
-    "reduced": dict(image_size=65, filters=[16, 32, 32, 64], dense_units=512, epochs=3),
-    "tiny": dict(image_size=65, filters=[8, 16, 16, 32], dense_units=64, epochs=1),
-}
-COLUMNS = [  # (header, where in `dvc exp show --json`)
-    ("optimizer", ("params", "optimizer")), ("lr", ("params", "lr")),
-    ("batch norm", ("params", "batch_norm")), ("loss", ("params", "loss")),
-    ("epochs", ("params", "epochs")),
-    ("train acc", ("train", "accuracy")), ("val acc", ("evaluate", "val", "accuracy")),
-    ("test acc @0.5", ("evaluate", "test", "accuracy_at_0.5")),
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+from lfw_siamese.configs import ABLATIONS, GRID, SIZES  # noqa: E402
+
+SETS = {"grid": GRID, "ablations": ABLATIONS}
+METRIC_COLUMNS = [  # (header, where in `dvc exp show --json`)
+    ("val acc", ("evaluate", "val", "accuracy")), ("val AUC", ("evaluate", "val", "auc")),
     ("test acc @val thr.", ("evaluate", "test", "accuracy")),
     ("test AUC", ("evaluate", "test", "auc")), ("test EER", ("evaluate", "test", "eer")),
-    ("test loss", ("evaluate", "test", "loss")), ("ms/step", ("train", "ms_per_step")),
+    ("train s", ("train", "seconds")), ("ms/step", ("train", "ms_per_step")),
 ]
+COLUMNS = {
+    "grid": [("optimizer", ("params", "optimizer")), ("lr", ("params", "lr")),
+             ("batch norm", ("params", "batch_norm")), ("loss", ("params", "loss")),
+             ("epochs", ("params", "epochs")), ("train acc", ("train", "accuracy")),
+             ("test acc @0.5", ("evaluate", "test", "accuracy_at_0.5"))] + METRIC_COLUMNS,
+    "ablations": [("seeds", None)] + METRIC_COLUMNS,
+}
 
 
 def dvc_value(value) -> str:
     return json.dumps(value) if isinstance(value, list | bool) else str(value)
 
 
-def queue(size: str, only: list[str]) -> None:
-    for name in only or GRID:
-        settings = {**GRID[name], **SIZES[size]}
-        sets = [arg for k, v in settings.items() for arg in ("-S", f"{k}={dvc_value(v)}")]
-        cmd = ["dvc", "exp", "run", "--queue", "-n", f"{name}-{size}", *sets]
-        print(" ".join(cmd))
-        subprocess.run(cmd, check=True)
+def experiment_name(name: str, size: str, seed: int | None) -> str:
+    return name + ("" if size == "full" else f"-{size}") + ("" if seed is None else f"-seed{seed}")
+
+
+def queue(which: str, size: str, only: list[str], seeds: list[int]) -> None:
+    for name in only or SETS[which]:
+        for seed in seeds or [None]:
+            settings = {**SETS[which][name], **SIZES[size]}
+            if seed is not None:
+                settings["seed"] = seed
+            sets = [arg for k, v in settings.items() for arg in ("-S", f"{k}={dvc_value(v)}")]
+            cmd = ["dvc", "exp", "run", "--queue", "-n", experiment_name(name, size, seed), *sets]
+            print(" ".join(cmd))
+            subprocess.run(cmd, check=True)
 
 
 def lookup(exp: dict, path: tuple):
@@ -68,40 +70,60 @@ def lookup(exp: dict, path: tuple):
     return value
 
 
-def fmt(value) -> str:
+def fmt(values: list) -> str:
+    """One value as is, or the mean +- standard deviation of several numbers."""
+    if len(values) > 1 and all(isinstance(v, int | float) for v in values):
+        mean, std = statistics.mean(values), statistics.stdev(values)
+        return f"{mean:.4f} ± {std:.4f}" if mean < 10 else f"{mean:.1f} ± {std:.1f}"
+    value = values[0] if values else None
     if isinstance(value, float):
         return f"{value:.4f}" if value < 10 else f"{value:.1f}"
     return "" if value is None else str(value)
 
 
-def table() -> str:
-    """Markdown table of every named experiment of the current commit."""
+def table(which: str) -> str:
+    """Markdown table of the set's named experiments of the current commit, seeds pooled."""
     out = subprocess.run(["dvc", "exp", "show", "--json"], check=True, capture_output=True,
                          text=True).stdout
-    rows = []
+    runs: dict[str, list] = {}
     for commit in json.loads(out):
         for exp in commit.get("experiments") or []:
             for rev in exp.get("revs", []):
                 if rev.get("name") and (rev.get("data") or {}).get("metrics"):
-                    rows.append([rev["name"]] + [fmt(lookup(rev, p)) for _, p in COLUMNS])
-    header = ["experiment"] + [h for h, _ in COLUMNS]
+                    base = re.sub(r"-seed\d+$", "", rev["name"])
+                    runs.setdefault(base, []).append(rev)
+    names = {experiment_name(n, s, None) for n in SETS[which] for s in SIZES}
+    rows = []
+    for base in sorted(set(runs) & names):
+        revs = runs[base]
+        rows.append([base] + [str(len(revs)) if path is None else
+                              fmt([v for v in (lookup(r, path) for r in revs) if v is not None])
+                              for _, path in COLUMNS[which]])
+    header = ["experiment"] + [h for h, _ in COLUMNS[which]]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in sorted(rows)]) + "\n"
+    return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows]) + "\n"
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    q = sub.add_parser("queue", help="queue the grid as DVC experiments")
+    q = sub.add_parser("queue", help="queue the configurations as DVC experiments")
+    q.add_argument("--set", choices=SETS, default="grid", dest="which")
     q.add_argument("--size", choices=SIZES, default="full")
-    q.add_argument("--only", nargs="+", choices=GRID, default=[], metavar="NAME")
+    q.add_argument("--only", nargs="+", default=[], metavar="NAME")
+    q.add_argument("--seeds", nargs="+", type=int, default=[], metavar="SEED")
     t = sub.add_parser("table", help="print (or write) the Markdown comparison table")
+    t.add_argument("--set", choices=SETS, default="grid", dest="which")
     t.add_argument("--out")
     args = parser.parse_args(argv)
     if args.command == "queue":
-        queue(args.size, args.only)
+        unknown = sorted(set(args.only) - set(SETS[args.which]))
+        if unknown:
+            parser.error(f"unknown {args.which} name(s) {', '.join(unknown)}; "
+                         f"known: {', '.join(SETS[args.which])}")
+        queue(args.which, args.size, args.only, args.seeds)
     else:
-        text = table()
+        text = table(args.which)
         if args.out:
             with open(args.out, "w") as f:
                 f.write(text)

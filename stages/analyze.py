@@ -1,4 +1,5 @@
-"""Stage `analyze`: statistics of the release, the pair lists and the train/val split.
+"""Stage `analyze`: statistics of the release, the pair lists and the train/val split
+(for `split: people`, also the mining pool, which must share no one with val or test).
 
 Writes metrics/dataset.json, tables metrics/analysis/top_<list>.csv and
 metrics/analysis/images_per_person.csv, and PNG charts under metrics/plots/analysis/.
@@ -13,6 +14,7 @@ from lfw_siamese import analysis as a
 from lfw_siamese.dataset import split_pairs
 from lfw_siamese.errors import run_stage
 from lfw_siamese.fsutil import atomic_output, write_csv, write_json
+from lfw_siamese.mining import people_split
 from lfw_siamese.pairs import image_counts, read_pairs
 from lfw_siamese.params import load_params
 from lfw_siamese.plots import bars, histogram
@@ -49,7 +51,13 @@ def main() -> None:
     counts = image_counts(LFW / "images")
     lists = {name: read_pairs(LFW / "pairs" / f"{name}.txt", counts)
              for name in ("pairsDevTrain", "pairsDevTest", "pairs")}
-    train, val = split_pairs(lists["pairsDevTrain"], p["val_fraction"], p["split_seed"])
+    pool = []
+    if p["split"] == "people":
+        pool, val = people_split(counts, lists["pairsDevTrain"], lists["pairsDevTest"],
+                                 p["val_fraction"], p["split_seed"])
+        train = lists["pairsDevTrain"]
+    else:
+        train, val = split_pairs(lists["pairsDevTrain"], p["val_fraction"], p["split_seed"])
     folds = sorted({pair.fold for pair in lists["pairs"]})
     report = {
         "release": {"name": p["release"], **a.release_stats(counts),
@@ -59,11 +67,17 @@ def main() -> None:
         "pairs": {"total": a.pair_stats(lists["pairs"]),
                   **{f"fold_{k + 1}": a.pair_stats([q for q in lists["pairs"] if q.fold == k])
                      for k in folds}},
-        "split": {"train": a.pair_stats(train), "val": a.pair_stats(val),
+        "split": {"kind": p["split"], "train": a.pair_stats(train), "val": a.pair_stats(val),
                   "train_val_shared": a.overlap(train, val),
                   "train_test_shared": a.overlap(train, lists["pairsDevTest"]),
                   "val_test_shared": a.overlap(val, lists["pairsDevTest"])},
     }
+    if pool:
+        people = {f.split("/")[0] for f in pool}
+        report["split"]["mining_pool"] = {
+            "people": len(people), "images": len(pool),
+            "people_shared_with_val": len(people & a.people_of(val)),
+            "people_shared_with_test": len(people & a.people_of(lists["pairsDevTest"]))}
     with atomic_output(TABLES) as tables, atomic_output(CHARTS) as charts:
         tables.mkdir()
         charts.mkdir()

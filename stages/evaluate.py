@@ -1,7 +1,9 @@
 """Stage `evaluate`: score the validation and test (pairsDevTest) pairs with the trained model.
 
 The decision threshold is the one with the best validation accuracy, never chosen on test.
-Writes metrics/evaluate.json, metrics/roc.csv (test), metrics/confusion.csv,
+With `tta`, each score is the mean over the pair and its left-right flipped copy.
+Writes data/verifier.json (what `lfw-siamese verify` needs besides the model: preprocessing,
+TTA, threshold), metrics/evaluate.json, metrics/roc.csv (test), metrics/confusion.csv,
 metrics/predictions.csv (every validation and test pair with its score),
 metrics/misclassified.csv and the PNGs metrics/plots/evaluation.png and
 metrics/plots/misclassified.png.
@@ -15,6 +17,7 @@ from lfw_siamese.params import load_params
 
 PAIRS = Path("data/pairs")
 MODEL = Path("data/model.keras")
+CARD = Path("data/verifier.json")
 METRICS = Path("metrics")
 GALLERY = 6  # most confidently wrong test pairs shown per kind of error
 
@@ -24,27 +27,32 @@ def main() -> None:
     import keras
 
     from lfw_siamese import metrics as m
-    from lfw_siamese.dataset import load_pairs
-    from lfw_siamese.model import make_loss
+    from lfw_siamese.dataset import load_arrays
+    from lfw_siamese.inference import score_pairs
+    from lfw_siamese.model import load_model, make_loss
     from lfw_siamese.plots import evaluation, gallery
 
-    model = keras.saving.load_model(MODEL, safe_mode=True)
+    model = load_model(MODEL)
     loss = make_loss(p["loss"], p["margin"])
     data, scores = {}, {}
     for split in ("val", "test"):
-        data[split] = load_pairs(PAIRS / f"{split}.npz")
+        data[split] = load_arrays(PAIRS / f"{split}.npz")
         d = data[split]
-        scores[split] = model.predict([d["left"], d["right"]], batch_size=256, verbose=0)[:, 0]
+        scores[split] = score_pairs(model, d["left"], d["right"], p["tta"])
     threshold = m.best_threshold(data["val"]["label"], scores["val"])
     report, rocs = {"threshold": threshold}, {}
     for split in ("val", "test"):
         y, s = data[split]["label"], scores[split]
-        value = keras.ops.convert_to_numpy(loss(y[:, None].astype("float32"), s[:, None]))
+        value = keras.ops.convert_to_numpy(
+            loss(y[:, None].astype("float32"), s[:, None].astype("float32")))
         report[split] = {"loss": float(value), "pairs": len(y), **m.summary(y, s, threshold)}
         fpr, tpr = m.roc_curve(y, s)
         rocs[split] = (fpr, tpr, report[split]["auc"])
     test = data["test"]
     write_json(METRICS / "evaluate.json", report)
+    write_json(CARD, {"model": str(MODEL), "release": p["release"], "image_size": p["image_size"],
+                      "channels": p["channels"], "crop": p["crop"], "tta": p["tta"],
+                      "threshold": threshold, "val_accuracy": report["val"]["accuracy"]})
     fpr, tpr, _ = rocs["test"]
     write_csv(METRICS / "roc.csv", ["fpr", "tpr"],
               [(f"{a:.5f}", f"{b:.5f}") for a, b in zip(fpr, tpr, strict=True)])

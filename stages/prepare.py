@@ -1,15 +1,20 @@
-"""Stage `prepare`: decode the images of the pair lists into uint8 pair arrays.
+"""Stage `prepare`: decode the images of the pair lists into uint8 arrays.
 
-Writes data/pairs/{train,val,test}.npz: train/val are a seeded split of pairsDevTrain,
-test is pairsDevTest. Every image is decoded once, however many pairs use it.
+Writes data/pairs/{train,val,test}.npz; test is pairsDevTest, train is pairsDevTrain.
+`split: pairs` holds out a seeded random share of pairsDevTrain for validation (the
+reference's way; the same people can land on both sides). `split: people` keeps all of
+pairsDevTrain for training, draws validation people among those in neither list, mines
+fixed balanced validation pairs from them, and also writes data/pairs/people.npz: every
+image of the training people, for pair mining. Every image is decoded once.
 """
 
 from pathlib import Path
 
-from lfw_siamese.dataset import save_pairs, split_pairs
+from lfw_siamese.dataset import save_pairs, save_people, split_pairs
 from lfw_siamese.errors import run_stage
 from lfw_siamese.fsutil import atomic_output
 from lfw_siamese.images import load_images
+from lfw_siamese.mining import people_split
 from lfw_siamese.pairs import image_counts, read_pairs
 from lfw_siamese.params import load_params
 
@@ -22,8 +27,15 @@ def main() -> None:
     counts = image_counts(LFW / "images")
     dev_train = read_pairs(LFW / "pairs" / "pairsDevTrain.txt", counts)
     test = read_pairs(LFW / "pairs" / "pairsDevTest.txt", counts)
-    train, val = split_pairs(dev_train, p["val_fraction"], p["split_seed"])
-    files = sorted({name for pair in dev_train + test for name in (pair.left, pair.right)})
+    pool = []
+    if p["split"] == "people":
+        pool, val = people_split(counts, dev_train, test, p["val_fraction"], p["split_seed"])
+        train = dev_train
+        print(f"people: {len({f.split('/')[0] for f in pool})} for training ({len(pool)} "
+              f"images), validation pairs mined from others")
+    else:
+        train, val = split_pairs(dev_train, p["val_fraction"], p["split_seed"])
+    files = sorted({f for pair in train + val + test for f in (pair.left, pair.right)} | set(pool))
     print(f"decoding {len(files)} images to {p['image_size']}px x {p['channels']} channels")
     images = load_images(
         [LFW / "images" / f for f in files], p["image_size"], p["channels"], p["crop"]
@@ -34,6 +46,8 @@ def main() -> None:
         for split, pairs in (("train", train), ("val", val), ("test", test)):
             save_pairs(tmp / f"{split}.npz", pairs, images, index)
             print(f"{split}: {len(pairs)} pairs ({sum(q.same for q in pairs)} same)")
+        if pool:
+            save_people(tmp / "people.npz", pool, images, index)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,7 @@
-"""Stage `train`: fit the siamese network on the train pairs, validating on the val pairs.
+"""Stage `train`: fit the siamese network, validating on the val pairs.
+
+Trains on the fixed pairsDevTrain pairs (`train_pairs: dev`) or on pairs mined afresh every
+epoch from the training people's images (`train_pairs: mined`, needs `split: people`).
 
 Writes data/model.keras, metrics/train.json (final metrics, timing, hardware),
 metrics/history.csv (per-epoch plot data) and metrics/plots/training.png.
@@ -20,30 +23,39 @@ def main() -> None:
     p = load_params()
     import keras  # after the parameter check: importing the backend takes seconds
 
-    from lfw_siamese.dataset import load_pairs
+    from lfw_siamese.dataset import load_arrays
     from lfw_siamese.plots import training_curves
-    from lfw_siamese.training import compiled_model, fit, hardware, seed_everything
+    from lfw_siamese.training import (
+        compiled_model,
+        fit,
+        hardware,
+        seed_everything,
+        training_batches,
+    )
 
-    train, val = load_pairs(PAIRS / "train.npz"), load_pairs(PAIRS / "val.npz")
+    train, val = load_arrays(PAIRS / "train.npz"), load_arrays(PAIRS / "val.npz")
     expected = (p["image_size"], p["image_size"], p["channels"])
     if train["left"].shape[1:] != expected:
         raise LfwError(f"{PAIRS}/train.npz holds {train['left'].shape[1:]} images, params ask "
                        f"for {expected}: run `dvc repro` (not train alone) after changing them")
+    people = load_arrays(PAIRS / "people.npz") if p["train_pairs"] == "mined" else None
     seed_everything(p["seed"])
+    batches = training_batches(p, train, people)
     model = compiled_model(p)
     start = time.perf_counter()
-    rows = fit(model, train, val, p)
+    rows = fit(model, batches, val, p)
     seconds = time.perf_counter() - start
     with atomic_output(MODEL) as tmp:
         model.save(tmp)
     write_csv(METRICS / "history.csv", list(rows[0]), [list(r.values()) for r in rows])
     training_curves(rows, METRICS / "plots" / "training.png")
-    steps = -(-len(train["label"]) // p["batch_size"])
-    last = rows[-1]
+    steps = len(batches)
+    best = max(rows, key=lambda r: r["val_auc"]) if p["patience"] else rows[-1]
     write_json(METRICS / "train.json", {
-        "loss": last["loss"], "accuracy": last["accuracy"],
-        "val_loss": last["val_loss"], "val_accuracy": last["val_accuracy"],
-        "epochs": len(rows), "train_pairs": len(train["label"]), "parameters": model.count_params(),
+        "loss": best["loss"], "accuracy": best["accuracy"], "val_loss": best["val_loss"],
+        "val_accuracy": best["val_accuracy"], "val_auc": best["val_auc"],
+        "epoch_kept": best["epoch"], "epochs": len(rows), "pairs_per_epoch": len(batches.label),
+        "parameters": model.count_params(),
         "seconds": round(seconds, 1),
         "seconds_per_epoch": round(sum(r["seconds"] for r in rows) / len(rows), 2),
         "ms_per_step": round(1000 * sum(r["train_seconds"] for r in rows) / (len(rows) * steps), 1),

@@ -2,9 +2,19 @@ import keras
 import numpy as np
 import pytest
 
-from lfw_siamese.model import AbsDiff, ContrastiveLoss, build_siamese
+from lfw_siamese.configs import REFERENCE
+from lfw_siamese.errors import LfwError
+from lfw_siamese.inference import score_pairs
+from lfw_siamese.mining import mine_pairs, mine_positive_batches
+from lfw_siamese.model import AbsDiff, ContrastiveLoss, Cosine, InBatchSoftmax, build_siamese
 from lfw_siamese.params import load_params
-from lfw_siamese.training import compiled_model, fit, seed_everything
+from lfw_siamese.training import (
+    compiled_model,
+    fit,
+    learning_rate,
+    seed_everything,
+    training_batches,
+)
 
 from .conftest import ROOT, blob_pairs
 
@@ -15,8 +25,8 @@ def count(weights):
     return sum(int(np.prod(w.shape)) for w in weights)
 
 
-def test_reference_parameter_count_with_defaults():
-    p = load_params(ROOT / "params.yaml")
+def test_reference_parameter_count():
+    p = {**load_params(ROOT / "params.yaml"), **REFERENCE}
     model = build_siamese(p["image_size"], p["channels"], p["filters"], p["dense_units"],
                           p["batch_norm"])
     assert model.count_params() == 38_966_849
@@ -61,7 +71,8 @@ def test_contrastive_loss_by_hand():
 
 def test_saved_model_loads_in_safe_mode(tmp_path):
     seed_everything(0)
-    model = compiled_model({**load_params(ROOT / "params.yaml"), **SLIM, "loss": "contrastive"})
+    model = compiled_model({**load_params(ROOT / "params.yaml"), **REFERENCE, **SLIM,
+                            "loss": "contrastive"})
     model.save(tmp_path / "m.keras")
     loaded = keras.saving.load_model(tmp_path / "m.keras", safe_mode=True)
     data = blob_pairs(4)
@@ -79,11 +90,137 @@ def test_a_model_with_a_lambda_is_refused(tmp_path):
 
 
 def test_training_learns_a_synthetic_task():
-    p = {**load_params(ROOT / "params.yaml"), **SLIM, "optimizer": "adam", "lr": 0.001,
-         "epochs": 4, "batch_size": 32}
+    p = {**load_params(ROOT / "params.yaml"), **REFERENCE, **SLIM, "optimizer": "adam",
+         "lr": 0.001, "epochs": 4, "batch_size": 32}
     seed_everything(0)
     model = compiled_model(p)
-    rows = fit(model, blob_pairs(512, seed=1), blob_pairs(256, seed=2), p)
+    rows = fit(model, training_batches(p, blob_pairs(512, seed=1), None), blob_pairs(256, seed=2), p)
     assert [r["epoch"] for r in rows] == [1, 2, 3, 4]
     assert rows[-1]["val_accuracy"] > 0.8  # chance is 0.5
     assert rows[1]["learning_rate"] == pytest.approx(0.001 * 0.99)
+
+
+LEAN = dict(image_size=32, channels=1, filters=[8, 8, 16, 16], dense_units=16, twin="lean")
+
+
+def test_lean_twin_shapes_and_shared_weights():
+    model = build_siamese(**LEAN, head="cosine")
+    twin = next(layer for layer in model.layers if isinstance(layer, keras.Model))
+    assert twin.output.shape == (None, 16)
+    # the score is a learned scale and offset of one cosine: 2 parameters on top of the twin
+    assert model.count_params() == twin.count_params() + 2
+
+
+@pytest.mark.parametrize("head", ["l1", "cosine"])
+def test_heads_are_symmetric_probabilities_and_survive_a_safe_reload(tmp_path, head):
+    seed_everything(0)
+    model = build_siamese(**LEAN, head=head)
+    data = blob_pairs(6, size=32)
+    ab = model.predict([data["left"], data["right"]], verbose=0)
+    np.testing.assert_allclose(ab, model.predict([data["right"], data["left"]], verbose=0),
+                               rtol=1e-5)
+    assert np.all((ab > 0) & (ab < 1))
+    model.save(tmp_path / "m.keras")
+    loaded = keras.saving.load_model(tmp_path / "m.keras", safe_mode=True)
+    np.testing.assert_allclose(loaded.predict([data["left"], data["right"]], verbose=0), ab,
+                               rtol=1e-5)
+
+
+def test_cosine_by_hand():
+    out = Cosine()([np.array([[1.0, 0.0], [1.0, 1.0]]), np.array([[0.0, 2.0], [3.0, 3.0]])])
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(out), [[0.0], [1.0]], atol=1e-6)
+
+
+def test_test_time_augmentation_averages_the_flipped_pair():
+    seed_everything(0)
+    model = build_siamese(**LEAN)
+    data = blob_pairs(5, size=32)
+    plain = score_pairs(model, data["left"], data["right"])
+    flipped = score_pairs(model, data["left"][:, :, ::-1], data["right"][:, :, ::-1])
+    np.testing.assert_allclose(score_pairs(model, data["left"], data["right"], tta=True),
+                               (plain + flipped) / 2, rtol=1e-5)
+    assert not np.allclose(plain, flipped)  # the flip does change the input
+
+
+def test_mined_batches_are_balanced_distorted_and_redrawn_each_epoch():
+    rng = np.random.default_rng(0)
+    people = {"image": rng.integers(0, 256, (40, 16, 16, 1), dtype=np.uint8),
+              "person": np.repeat(np.arange(10), 4).astype(np.int32)}
+    p = {**load_params(ROOT / "params.yaml"), "train_pairs": "mined", "pairs_per_epoch": 20,
+         "loss": "bce", "batch_size": 8, "augment": True, "seed": 0}
+    batches = training_batches(p, None, people)
+    assert len(batches) == 3 and batches.label.sum() == 10
+    (left, right), label = batches[0]
+    assert left.shape == (8, 16, 16, 1) and left.dtype == np.uint8 and label.shape == (8,)
+    assert not any(np.array_equal(left[0], image) for image in people["image"])  # distorted
+    first = batches.left.copy()
+    batches.on_epoch_end()
+    assert not np.array_equal(first, batches.left)
+
+
+def test_cosine_schedule_and_early_stopping_keep_the_best_epoch():
+    p = {**load_params(ROOT / "params.yaml"), **LEAN, "optimizer": "adamw", "lr": 0.01,
+         "loss": "bce", "train_pairs": "dev", "augment": False,
+         "weight_decay": 0.004, "schedule": "cosine", "epochs": 6, "patience": 1,
+         "batch_size": 32, "head": "cosine"}
+    assert learning_rate(p, 0) == pytest.approx(0.01)
+    assert learning_rate(p, 3) == pytest.approx(0.005)
+    seed_everything(0)
+    model = compiled_model(p)
+    val = blob_pairs(128, size=32, seed=2)
+    rows = fit(model, training_batches(p, blob_pairs(256, size=32, seed=1), None), val, p)
+    best = max(rows, key=lambda r: r["val_auc"])
+    assert len(rows) <= 6 and best["epoch"] >= len(rows) - 1  # stopped 1 epoch after the best
+    kept = keras.metrics.AUC()(val["label"], score_pairs(model, val["left"], val["right"]))
+    assert float(kept) == pytest.approx(best["val_auc"], abs=1e-3)
+
+
+def test_in_batch_softmax_by_hand():
+    loss = InBatchSoftmax(temperature=1.0, reduction=None)
+    both = np.array([[1.0, 0.0, 2.0, 0.0], [0.0, 1.0, 0.0, 3.0]])  # left | right, unnormalised
+    value = keras.ops.convert_to_numpy(loss(np.array([3.0, 4.0]), both))
+    np.testing.assert_allclose(value, [np.log1p(np.exp(-1.0))] * 2, rtol=1e-5)
+    # two pairs of the same person: the other pair is not a negative, nothing left to learn
+    same = keras.ops.convert_to_numpy(loss(np.array([3.0, 3.0]), both))
+    np.testing.assert_allclose(same, [0.0, 0.0], atol=1e-6)
+
+
+def synthetic_people(n_people, per_person, size, seed):
+    """Each person a fixed random pattern; each image that pattern plus noise."""
+    rng = np.random.default_rng(seed)
+    bases = rng.integers(0, 256, (n_people, size // 4, size // 4))
+    images = [np.kron(b, np.ones((4, 4))) + rng.normal(0, 40, (size, size))
+              for b in bases for _ in range(per_person)]
+    return {"image": np.clip(images, 0, 255).astype(np.uint8)[..., None],
+            "person": np.repeat(np.arange(n_people), per_person).astype(np.int32)}
+
+
+def test_batch_softmax_learns_unseen_people_and_calibrates_the_head():
+    p = {**load_params(ROOT / "params.yaml"), **LEAN, "head": "cosine", "loss": "batch_softmax",
+         "train_pairs": "mined", "pairs_per_epoch": 512, "batch_size": 16, "epochs": 3,
+         "optimizer": "adamw", "lr": 0.003, "weight_decay": 0.004, "schedule": "cosine",
+         "augment": False, "patience": 0}
+    people = synthetic_people(40, 3, 32, seed=1)
+    unseen = synthetic_people(20, 3, 32, seed=2)  # validation people never seen in training
+    left, right, label = mine_pairs(unseen["person"], 200, np.random.default_rng(0))
+    val = {"left": unseen["image"][left], "right": unseen["image"][right], "label": label}
+    seed_everything(0)
+    model = compiled_model(p)
+    batches = training_batches(p, None, people)
+    rows = fit(model, batches, val, p)
+    assert rows[-1]["val_auc"] > 0.9 and rows[-1]["val_accuracy"] > 0.8
+    a, b = model.get_layer("score").get_weights()
+    assert a[0, 0] > 1  # the head was calibrated: higher cosine, higher score
+    scores = score_pairs(model, val["left"], val["right"])
+    assert 0.3 < scores.mean() < 0.7  # calibrated on balanced pairs, not all near 0 or 1
+
+
+def test_positive_batches_hold_distinct_people():
+    person = np.repeat(np.arange(12), 3)
+    left, right, ids = mine_positive_batches(person, 40, 8, np.random.default_rng(0))
+    assert np.array_equal(person[left], ids) and np.array_equal(person[right], ids)
+    assert np.all(left != right)
+    for start in range(0, 40, 8):
+        assert len(set(ids[start:start + 8])) == len(ids[start:start + 8])
+    with pytest.raises(LfwError, match="batch_size \\(13\\) distinct people"):
+        mine_positive_batches(person, 40, 13, np.random.default_rng(0))

@@ -3,6 +3,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from lfw_siamese.configs import ABLATIONS, GRID, REFERENCE, SIZES
 from lfw_siamese.errors import LfwError
 from lfw_siamese.params import check_params, load_params
 
@@ -10,10 +11,19 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULTS = yaml.safe_load((ROOT / "params.yaml").read_text())
 
 
-def test_committed_defaults_are_the_reference_configuration():
-    p = load_params(ROOT / "params.yaml")
+def test_reference_configuration_is_valid_and_the_reports():
+    p = check_params({**DEFAULTS, **REFERENCE})
     assert (p["optimizer"], p["lr"], p["batch_norm"], p["loss"]) == ("sgd", 0.02, True, "bce")
     assert (p["epochs"], p["batch_size"], p["image_size"], p["channels"]) == (50, 64, 105, 3)
+    assert (p["twin"], p["split"], p["train_pairs"], p["augment"]) == ("koch", "pairs", "dev", False)
+
+
+def test_every_grid_and_ablation_configuration_is_valid():
+    for name, change in {**GRID, **ABLATIONS}.items():
+        assert check_params({**DEFAULTS, **change}), name
+    for change in SIZES.values():
+        check_params({**DEFAULTS, **REFERENCE, **change})
+        check_params({**DEFAULTS, **change})
 
 
 def problems(**changes):
@@ -31,8 +41,8 @@ def test_unknown_key_is_named_with_a_suggestion():
 @pytest.mark.parametrize(
     ("key", "value", "expected"),
     [
-        ("optimizer", "adamw", "optimizer: got 'adamw', expected one of sgd, adam, nadam, rmsprop"),
-        ("loss", "mse", "expected one of bce, contrastive"),
+        ("optimizer", "adamx", "optimizer: got 'adamx', expected one of sgd, adam, adamw, nadam, rmsprop"),
+        ("loss", "mse", "expected one of bce, contrastive, batch_softmax"),
         ("lr", 0, "lr: got 0, expected a number > 0"),
         ("lr", -1e-3, "expected a number > 0"),
         ("lr", "fast", "lr: got 'fast', expected a number > 0"),
@@ -41,7 +51,10 @@ def test_unknown_key_is_named_with_a_suggestion():
         ("epochs", True, "epochs: got True, expected an integer >= 1"),
         ("val_fraction", 1.0, "val_fraction: got 1.0, expected a number > 0 and < 1"),
         ("val_fraction", 0, "expected a number > 0 and < 1"),
-        ("image_size", 64, "image_size: got 64, expected an integer >= 65 and <= 250"),
+        ("image_size", 8, "image_size: got 8, expected an integer >= 16 and <= 250"),
+        ("split", "random", "split: got 'random', expected one of pairs, people"),
+        ("head", "l2", "expected one of l1, cosine"),
+        ("patience", -1, "patience: got -1, expected an integer >= 0"),
         ("channels", 2, "channels: got 2, expected one of 1, 3"),
         ("batch_norm", "yes", "batch_norm: got 'yes', expected true or false"),
         ("filters", [64, 128], "expected a list of 4 integers >= 1"),
@@ -53,7 +66,7 @@ def test_bad_values_say_what_is_allowed(key, value, expected):
 
 
 def test_every_problem_is_listed_at_once():
-    message = problems(lr=0, optimizer="adamw", extra=1)
+    message = problems(lr=0, optimizer="adamx", extra=1)
     assert message.count("\n  - ") == 3
 
 
@@ -78,3 +91,13 @@ def test_unreadable_files(tmp_path):
     bad.write_text("- 1\n")
     with pytest.raises(LfwError, match="expected a mapping"):
         load_params(bad)
+
+
+@pytest.mark.parametrize(("changes", "expected"), [
+    (dict(twin="koch", image_size=64), "image_size: got 64, the koch twin needs >= 65"),
+    (dict(train_pairs="mined", split="pairs"), "train_pairs: mined needs split: people"),
+    (dict(loss="batch_softmax", head="l1"), "loss: batch_softmax needs head: cosine and "
+                                            "train_pairs: mined"),
+])
+def test_combinations_that_cannot_work_are_refused(changes, expected):
+    assert expected in problems(**{**DEFAULTS, **REFERENCE, **changes})

@@ -7,16 +7,19 @@ import shutil
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 import yaml
 
+from lfw_siamese.dataset import load_arrays
 from lfw_siamese.metrics import best_threshold
 
 from .conftest import MIRROR, ROOT, needs_mirror
 
 pytestmark = [needs_mirror, pytest.mark.slow]
 
-TINY = {"image_size": 65, "filters": [8, 16, 16, 32], "dense_units": 64, "epochs": 1}
+TINY = {"image_size": 32, "filters": [8, 8, 16, 16], "dense_units": 16, "epochs": 1,
+        "pairs_per_epoch": 256, "batch_size": 32}
 
 
 def run(cmd, cwd, env, check=True):
@@ -55,9 +58,9 @@ def project(tmp_path_factory):
 def test_repro_writes_every_metric(project):
     repo, _ = project
     train = json.loads((repo / "metrics/train.json").read_text())
-    assert train["epochs"] == 1 and train["train_pairs"] == 1760
+    assert train["epochs"] == 1 and train["pairs_per_epoch"] == 256
     evaluate = json.loads((repo / "metrics/evaluate.json").read_text())
-    assert evaluate["test"]["pairs"] == 1000 and evaluate["val"]["pairs"] == 440
+    assert evaluate["test"]["pairs"] == 1000 and evaluate["val"]["pairs"] == 1000
     assert 0 <= evaluate["test"]["accuracy"] <= 1 and 0 <= evaluate["test"]["auc"] <= 1
     dataset = json.loads((repo / "metrics/dataset.json").read_text())
     assert dataset["release"]["images"] == 13233 and dataset["release"]["mode"] == "L"
@@ -67,7 +70,28 @@ def test_repro_writes_every_metric(project):
     for png in ("training.png", "evaluation.png", "analysis/people_over_50.png"):
         assert (repo / "metrics/plots" / png).read_bytes()[:4] == b"\x89PNG"
     predictions = list(csv.DictReader(open(repo / "metrics/predictions.csv")))
-    assert len(predictions) == 440 + 1000
+    assert len(predictions) == 1000 + 1000
+
+
+def test_training_people_are_neither_test_nor_validation_people(project):
+    repo, _ = project
+    people = {f.split("/")[0] for f in load_arrays(repo / "data/pairs/people.npz")["files"]}
+    split = {name: load_arrays(repo / f"data/pairs/{name}.npz") for name in ("val", "test")}
+    for name, d in split.items():
+        others = {f.split("/")[0] for f in np.concatenate([d["left_file"], d["right_file"]])}
+        assert others and not people & others, f"{name} people among the training people"
+    dev_train = load_arrays(repo / "data/pairs/train.npz")
+    assert {f.split("/")[0] for f in dev_train["left_file"]} <= people  # pairsDevTrain kept
+    assert len(people) > 3000
+
+
+def test_verify_scores_two_real_photos_with_the_pipeline_model(project):
+    repo, env = project
+    faces = sorted((repo / "data/lfw/images/Zinedine_Zidane").glob("*.jpg"))[:2]
+    result = run(["lfw-siamese", "verify", "--json", *map(str, faces)], repo, env)
+    out = json.loads(result.stdout)
+    card = json.loads((repo / "data/verifier.json").read_text())
+    assert out["threshold"] == card["threshold"] and 0 <= out["score"] <= 1
 
 
 def test_threshold_is_chosen_on_validation_pairs(project):
@@ -82,7 +106,7 @@ def test_second_repro_runs_nothing(project):
     repo, env = project
     out = run(["dvc", "repro"], repo, env).stdout
     assert "Running stage" not in out
-    assert "up to date" in run(["dvc", "status"], repo, env).stdout
+    assert "up to date" in run(["dvc", "status", "dvc.yaml"], repo, env).stdout
 
 
 def test_plots_are_declared(project):
@@ -129,3 +153,20 @@ def test_grid_queues_runs_and_tabulates(project):
     assert set(rows) >= {"sgd-bn-bce-tiny", "adam-bn-contrastive-tiny"}
     assert "| adam | 0.0002 | True | contrastive | 1 |" in rows["adam-bn-contrastive-tiny"]
     assert (repo / "grid.md").read_text() == table
+
+
+def test_view2_folds_and_report(project):
+    repo, env = project
+    run(["git", "checkout", "params.yaml"], repo, env)
+    out = run(["dvc", "repro", "view2/dvc.yaml"], repo, env).stdout
+    assert out.count("Running stage 'view2/dvc.yaml:fold@") == 10
+    summary = json.loads((repo / "metrics/view2.json").read_text())
+    assert summary["folds"] == 10 and len(summary["accuracy_per_fold"]) == 10
+    acc = np.array(summary["accuracy_per_fold"])
+    assert summary["mean_accuracy"] == pytest.approx(acc.mean(), abs=1e-4)
+    assert summary["standard_error"] == pytest.approx(acc.std(ddof=1) / np.sqrt(10), abs=1e-4)
+    fold = json.loads((repo / "metrics/view2/fold_4.json").read_text())
+    assert fold["pairs"] == 600 and fold["training"] == "mined"
+    assert (repo / "metrics/plots/view2.png").read_bytes()[:4] == b"\x89PNG"
+    again = run(["dvc", "repro", "view2/dvc.yaml"], repo, env).stdout
+    assert "Running stage" not in again

@@ -1,7 +1,9 @@
-"""Pair arrays on disk: the .npz files the prepare stage writes and training reads.
+"""Arrays on disk: the .npz files the prepare stage writes and training reads.
 
-Each file holds `left` and `right` (N, H, W, C) uint8 images, `label` (N,) uint8 with
+A pair file holds `left` and `right` (N, H, W, C) uint8 images, `label` (N,) uint8 with
 1 = same person, and `left_file` / `right_file` naming the two images of every pair.
+The people file (split by person only) holds every image of the training people: `image`
+(N, H, W, C) uint8, `person` (N,) int32 ids 0..P-1, `files` names.
 """
 
 import numpy as np
@@ -36,7 +38,20 @@ def save_pairs(path, pairs: list[Pair], images: np.ndarray, index: dict[str, int
         )
 
 
-def load_pairs(path) -> dict[str, np.ndarray]:
-    """Read a pair file written by `save_pairs` (no pickled objects)."""
+def save_people(path, files: list[str], images: np.ndarray, index: dict[str, int]) -> None:
+    """Write the images `files` (grouped by person folder) with their person ids."""
+    names = sorted({f.split("/")[0] for f in files})
+    ids = {name: i for i, name in enumerate(names)}
+    with atomic_output(path) as tmp:
+        np.savez(
+            tmp,
+            image=images[[index[f] for f in files]],
+            person=np.array([ids[f.split("/")[0]] for f in files], np.int32),
+            files=np.array(files),
+        )
+
+
+def load_arrays(path) -> dict[str, np.ndarray]:
+    """Read a file written by `save_pairs` or `save_people` (no pickled objects)."""
     with np.load(path, allow_pickle=False) as data:
         return {key: data[key] for key in data.files}

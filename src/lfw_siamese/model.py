@@ -1,8 +1,12 @@
-"""The Koch-style siamese network, in Keras 3 (`keras.ops` only: runs on TF, JAX or torch).
+"""The siamese network, in Keras 3 (`keras.ops` only: runs on TF, JAX or torch).
 
-Twin: Conv 10x10 -> pool -> Conv 7x7 -> pool -> Conv 4x4 -> pool -> Conv 4x4 -> Flatten ->
-Dense sigmoid, ReLU convs, optional batch norm after each conv, dropout 0.3 after the first
-block and 0.02 after the embedding. Head: |h1 - h2| -> Dense(1, sigmoid) = P(same person).
+Twins: `koch` (the reference) is Conv 10x10 -> pool -> Conv 7x7 -> pool -> Conv 4x4 -> pool
+-> Conv 4x4 -> Flatten -> Dense sigmoid, ReLU convs, optional batch norm after each conv,
+dropout 0.3 after the first block and 0.02 after the embedding. `lean` is a 5x5 stride-2 conv, then
+three blocks of a 3x3 conv and a 2x2 pool (batch norm after each conv), global average
+pooling, dropout 0.2 and a linear embedding: ~30 MFLOP per 64x64 image, fast on a CPU.
+Heads: `l1` is |h1 - h2| -> Dense(1, sigmoid); `cosine` is the cosine similarity of the two
+embeddings -> Dense(1, sigmoid), i.e. a learned scale and offset. Output: P(same person).
 """
 
 import keras
@@ -40,10 +44,77 @@ class ContrastiveLoss(keras.losses.Loss):
         return {**super().get_config(), "margin": self.margin}
 
 
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class Cosine(layers.Layer):
+    """Cosine similarity of two embeddings, shape (batch, 1)."""
+
+    def call(self, inputs):
+        a, b = (x / ops.sqrt(ops.sum(x * x, axis=-1, keepdims=True) + 1e-12) for x in inputs)
+        return ops.sum(a * b, axis=-1, keepdims=True)
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class InBatchSoftmax(keras.losses.Loss):
+    """Symmetric in-batch softmax (CLIP-style) over cosine similarities of embedding pairs.
+
+    y_pred is (B, 2d): the left and right embeddings of B same-person pairs; y_true holds the
+    B person ids. Each left image must pick its own partner among the B right images (and
+    vice versa), so every batch of B pairs gives B positives and B(B - 1) negatives.
+    """
+
+    def __init__(self, temperature: float = 0.1, name: str = "batch_softmax", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.temperature = temperature
+
+    def call(self, y_true, y_pred):
+        half = ops.shape(y_pred)[-1] // 2
+        a, b = (x / ops.sqrt(ops.sum(x * x, axis=-1, keepdims=True) + 1e-12)
+                for x in (y_pred[:, :half], y_pred[:, half:]))
+        logits = ops.matmul(a, ops.transpose(b)) / self.temperature
+        ids = ops.reshape(y_true, (-1,))
+        rows = ops.cumsum(ops.ones_like(ids)) - 1  # 0..B-1 without a static batch size
+        diagonal = ops.equal(rows[:, None], rows[None, :])
+        same_person = ops.logical_and(ops.equal(ids[:, None], ids[None, :]),
+                                      ops.logical_not(diagonal))
+        logits = ops.where(same_person, -1e9, logits)  # another pair of the same person
+        target = ops.cast(rows, "int32")
+        return 0.5 * (
+            ops.sparse_categorical_crossentropy(target, logits, from_logits=True)
+            + ops.sparse_categorical_crossentropy(target, ops.transpose(logits), from_logits=True)
+        )
+
+    def get_config(self):
+        return {**super().get_config(), "temperature": self.temperature}
+
+
+def partner_accuracy(y_true, y_pred):
+    """In-batch: 1 where a left image's most similar right image is its own partner."""
+    half = ops.shape(y_pred)[-1] // 2
+    logits = ops.matmul(y_pred[:, :half], ops.transpose(y_pred[:, half:]))
+    norms = ops.sqrt(ops.sum(y_pred[:, half:] ** 2, axis=-1))
+    best = ops.argmax(logits / norms[None, :], axis=-1)
+    rows = ops.cumsum(ops.ones_like(best)) - 1
+    return ops.cast(ops.equal(best, rows), "float32")
+
+
+def embedding_trainer(siamese: keras.Model) -> keras.Model:
+    """Both embeddings side by side, (B, 2d), sharing the siamese model's twin weights."""
+    twin = siamese.get_layer("twin")
+    left, right = siamese.inputs
+    both = layers.Concatenate(name="embeddings")([twin(left), twin(right)])
+    return keras.Model([left, right], both, name="embedding_trainer")
+
+
+def load_model(path) -> keras.Model:
+    """A saved siamese model, loaded in safe mode (this module registers its custom layers)."""
+    return keras.saving.load_model(path, safe_mode=True)
+
+
 def make_loss(name: str, margin: float = 1.0) -> keras.losses.Loss:
     """The training loss named in params.yaml."""
     if name == "contrastive":
         return ContrastiveLoss(margin)
+    # bce, and the score head of batch_softmax training (calibrated, not trained, with BCE)
     return keras.losses.BinaryCrossentropy()
 
 
@@ -51,8 +122,8 @@ def _init(mean: float, std: float):
     return keras.initializers.RandomNormal(mean=mean, stddev=std)
 
 
-def build_twin(input_shape, filters, dense_units: int, batch_norm: bool) -> keras.Model:
-    """The shared feature extractor: uint8-range image -> sigmoid embedding."""
+def build_koch_twin(input_shape, filters, dense_units: int, batch_norm: bool) -> keras.Model:
+    """The reference feature extractor: uint8-range image -> sigmoid embedding."""
     reg = keras.regularizers.L2(L2)
     inputs = keras.Input(input_shape, name="image")
     x = layers.Rescaling(1 / 255)(inputs)
@@ -76,22 +147,52 @@ def build_twin(input_shape, filters, dense_units: int, batch_norm: bool) -> kera
     return keras.Model(inputs, x, name="twin")
 
 
+def _conv_bn_relu(x, width: int, kernel: int, strides: int, batch_norm: bool):
+    x = layers.Conv2D(width, kernel, strides=strides, padding="same", use_bias=not batch_norm)(x)
+    if batch_norm:
+        x = layers.BatchNormalization()(x)
+    return layers.ReLU()(x)
+
+
+def build_lean_twin(input_shape, filters, dense_units: int, batch_norm: bool) -> keras.Model:
+    """A small, CPU-friendly extractor: uint8-range image -> linear embedding."""
+    inputs = keras.Input(input_shape, name="image")
+    x = layers.Rescaling(1 / 255)(inputs)
+    x = _conv_bn_relu(x, filters[0], 5, 2, batch_norm)
+    for width in filters[1:]:
+        x = layers.MaxPooling2D(2)(_conv_bn_relu(x, width, 3, 1, batch_norm))
+    x = layers.GlobalAveragePooling2D()(x)
+    x = layers.Dropout(0.2)(x)
+    x = layers.Dense(dense_units)(x)
+    return keras.Model(inputs, x, name="twin")
+
+
+TWINS = {"koch": build_koch_twin, "lean": build_lean_twin}
+
+
 def build_siamese(
     image_size: int = 105,
     channels: int = 3,
     filters=(64, 128, 128, 256),
     dense_units: int = 4096,
     batch_norm: bool = True,
+    twin: str = "koch",
+    head: str = "l1",
 ) -> keras.Model:
-    """Two inputs, one shared twin, |h1 - h2|, and a sigmoid similarity score."""
+    """Two inputs, one shared twin, a distance head and a sigmoid similarity score."""
     shape = (image_size, image_size, channels)
-    twin = build_twin(shape, filters, dense_units, batch_norm)
+    extractor = TWINS[twin](shape, filters, dense_units, batch_norm)
     left = keras.Input(shape, name="left")
     right = keras.Input(shape, name="right")
-    distance = AbsDiff(name="abs_diff")([twin(left), twin(right)])
-    score = layers.Dense(
-        1, activation="sigmoid", kernel_initializer=_init(0, 0.2),
-        bias_initializer=_init(0.5, 0.01), kernel_regularizer=keras.regularizers.L2(L2),
-        name="score",
-    )(distance)
+    pair = [extractor(left), extractor(right)]
+    if head == "cosine":
+        similarity = Cosine(name="cosine")(pair)
+        score = layers.Dense(1, activation="sigmoid", name="score",
+                             kernel_initializer=keras.initializers.Constant(5.0))(similarity)
+    else:
+        score = layers.Dense(
+            1, activation="sigmoid", kernel_initializer=_init(0, 0.2),
+            bias_initializer=_init(0.5, 0.01), kernel_regularizer=keras.regularizers.L2(L2),
+            name="score",
+        )(AbsDiff(name="abs_diff")(pair))
     return keras.Model([left, right], score, name="siamese")

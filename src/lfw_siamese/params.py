@@ -86,23 +86,49 @@ class IntList:
 
 SCHEMA = {
     "release": Choice(tuple(RELEASES)),
-    "image_size": Number(int, min_image_size(), 250),
+    "image_size": Number(int, 16, 250),
     "channels": Choice((1, 3)),
     "crop": Number(int, 1, 250),
+    "split": Choice(("pairs", "people")),
     "val_fraction": Number(float, 0, 1, low_open=True, high_open=True),
     "split_seed": Number(int, 0),
+    "train_pairs": Choice(("dev", "mined")),
+    "pairs_per_epoch": Number(int, 2),
+    "augment": Flag(),
+    "twin": Choice(("koch", "lean")),
     "filters": IntList(4),
     "dense_units": Number(int, 1),
     "batch_norm": Flag(),
-    "optimizer": Choice(("sgd", "adam", "nadam", "rmsprop")),
+    "head": Choice(("l1", "cosine")),
+    "optimizer": Choice(("sgd", "adam", "adamw", "nadam", "rmsprop")),
     "lr": Number(float, 0, low_open=True),
+    "schedule": Choice(("exponential", "cosine")),
     "lr_decay": Number(float, 0, 1, high_open=True),
-    "loss": Choice(("bce", "contrastive")),
+    "weight_decay": Number(float, 0),
+    "loss": Choice(("bce", "contrastive", "batch_softmax")),
     "margin": Number(float, 0, low_open=True),
     "epochs": Number(int, 1),
+    "patience": Number(int, 0),
     "batch_size": Number(int, 1),
     "seed": Number(int, 0),
+    "tta": Flag(),
 }
+
+
+def _combinations(p: dict) -> list[str]:
+    """Problems that involve more than one key."""
+    problems = []
+    if p.get("twin") == "koch" and p.get("image_size", 250) < min_image_size():
+        problems.append(f"image_size: got {p['image_size']}, the koch twin needs >= "
+                        f"{min_image_size()} (the lean twin accepts >= 16)")
+    if p.get("train_pairs") == "mined" and p.get("split") == "pairs":
+        problems.append("train_pairs: mined needs split: people (a random split of pairs "
+                        "would put the same people in training and validation)")
+    if p.get("loss") == "batch_softmax" and (p.get("head"), p.get("train_pairs")) != (
+            "cosine", "mined"):
+        problems.append("loss: batch_softmax needs head: cosine and train_pairs: mined "
+                        "(it compares every pair of a batch with every other)")
+    return problems
 
 
 def check_params(raw, source: str = str(PARAMS_FILE)) -> dict:
@@ -124,6 +150,7 @@ def check_params(raw, source: str = str(PARAMS_FILE)) -> dict:
             checked[key] = rule.check(raw[key])
         except ValueError as exc:
             problems.append(f"{key}: got {raw[key]!r}, expected {exc}")
+    problems += _combinations(checked)
     if problems:
         raise LfwError(
             f"{source}: invalid parameters:\n  - "

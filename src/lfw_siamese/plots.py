@@ -99,3 +99,20 @@ def gallery(groups: dict[str, list[dict]], path) -> None:
             axes[r, 2 * g].text(1.05, 1.04, f"score {item['score']:.3f}",
                                 transform=axes[r, 2 * g].transAxes, ha="center", fontsize=8)
     save(fig, path)
+
+
+def view2(summary: dict, fpr, tpr, path) -> None:
+    """View 2: accuracy per fold with the mean, and the mean ROC."""
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+    acc = summary["accuracy_per_fold"]
+    axes[0].bar(range(1, len(acc) + 1), acc)
+    axes[0].axhline(summary["mean_accuracy"], color="k", ls="--",
+                    label=f"mean {100 * summary['mean_accuracy']:.2f} ± "
+                          f"{100 * summary['standard_error']:.2f} %")
+    axes[0].set(xlabel="held-out fold", ylabel="accuracy", ylim=(0.5, 1), title="View 2 folds")
+    axes[0].legend(loc="lower right")
+    axes[1].plot(fpr, tpr, label=f"mean AUC {summary['mean_auc']:.3f}")
+    axes[1].plot([0, 1], [0, 1], "k:", lw=0.8)
+    axes[1].set(xlabel="false positive rate", ylabel="true positive rate", title="mean ROC")
+    axes[1].legend(loc="lower right")
+    save(fig, path)

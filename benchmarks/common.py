@@ -1,0 +1,74 @@
+"""Shared by the benchmark scripts: timing, the machine's matmul bound, FLOPs, output."""
+
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+RESULTS = ROOT / "benchmarks" / "results"
+
+
+def best_of(fn, repeats: int = 3) -> float:
+    """Fastest wall time of `repeats` calls, in seconds."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def numpy_matmul_flops(n: int = 2048) -> float:
+    """Dense float32 matmul FLOP/s of this machine (all cores, via numpy's BLAS)."""
+    a = np.random.default_rng(0).standard_normal((n, n), dtype=np.float32)
+    return 2 * n**3 / best_of(lambda: a @ a, 5)
+
+
+def twin_flops(model) -> int:
+    """Forward FLOPs of one image through the siamese model's twin (conv and dense layers)."""
+    twin = model.get_layer("twin")
+    total = 0
+    for layer in twin.layers:
+        kind = type(layer).__name__
+        if kind == "Conv2D":
+            _, h, w, c_out = layer.output.shape
+            k1, k2 = layer.kernel_size
+            total += 2 * h * w * c_out * k1 * k2 * layer.input.shape[-1]
+        elif kind == "Dense":
+            total += 2 * layer.input.shape[-1] * layer.units
+    return total
+
+
+def machine() -> str:
+    cpu = platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return f"{cpu}, {os.cpu_count()} cores"
+
+
+def report(name: str, rows: list[dict], extra: dict | None = None) -> None:
+    """Print rows as a table and write them, with the machine, to results/<name>.json."""
+    keys = list(dict.fromkeys(k for r in rows for k in r))
+    widths = {k: max(len(k), *(len(fmt(r.get(k))) for r in rows)) for k in keys}
+    print("  ".join(k.ljust(widths[k]) for k in keys))
+    for r in rows:
+        print("  ".join(fmt(r.get(k)).ljust(widths[k]) for k in keys))
+    RESULTS.mkdir(exist_ok=True)
+    out = {"machine": machine(), "rows": rows, **(extra or {})}
+    (RESULTS / f"{name}.json").write_text(json.dumps(out, indent=2) + "\n")
+    print(f"-> {RESULTS.relative_to(ROOT) / (name + '.json')}")
+
+
+def fmt(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.3g}" if abs(value) < 100 else f"{value:,.0f}"
+    return "" if value is None else str(value)

@@ -1,0 +1,104 @@
+"""Split people, not pairs, and mine balanced pairs from the images of a set of people.
+
+LFW's *unrestricted* configuration may use the identity labels of the training people. The
+validation people are drawn only from people in neither pairsDevTrain nor pairsDevTest, so
+the fixed 2,200 training pairs stay whole and no person is on two sides of the split.
+"""
+
+import numpy as np
+
+from .errors import LfwError
+from .pairs import Pair, image_name
+
+VAL_PAIRS = 1000  # mined validation pairs of the by-person split, half same person
+
+
+def split_people(counts: dict[str, int], dev_train, dev_test, val_fraction: float, seed: int):
+    """(training people, validation people), sorted; neither shares anyone with pairsDevTest.
+
+    `val_fraction` of all people outside pairsDevTest become validation people, drawn
+    (seeded) among those outside pairsDevTrain too.
+    """
+    test = {name for pair in dev_test for name in pair.people}
+    listed = {name for pair in dev_train for name in pair.people}
+    eligible = sorted(set(counts) - test)
+    outside = [name for name in eligible if name not in listed]
+    n_val = round(len(eligible) * val_fraction)
+    if n_val > len(outside):
+        raise LfwError(
+            f"val_fraction {val_fraction} asks for {n_val} validation people, but only "
+            f"{len(outside)} people are in neither pairsDevTrain nor pairsDevTest "
+            f"(the most is {len(outside) / len(eligible):.2f})"
+        )
+    order = np.random.default_rng(seed).permutation(len(outside))
+    val = sorted(outside[i] for i in order[:n_val])
+    chosen = set(val)
+    return [name for name in eligible if name not in chosen], val
+
+
+def _groups(person: np.ndarray) -> list[np.ndarray]:
+    """Image indices of each person id, people without images left out."""
+    groups = np.split(np.argsort(person, kind="stable"), np.cumsum(np.bincount(person))[:-1])
+    return [g for g in groups if len(g)]
+
+
+def mine_pairs(person: np.ndarray, n: int, rng: np.random.Generator):
+    """`n` index pairs into images labelled by `person`, half same person, half different.
+
+    Positives pick a person with two or more images uniformly (so the few people with
+    hundreds of images do not dominate), then two distinct images; negatives pick two
+    different people uniformly, then one image each. Returns (left, right, label) arrays.
+    """
+    groups = _groups(person)
+    multi = [g for g in groups if len(g) >= 2]
+    if not multi or len(groups) < 2:
+        raise LfwError("pair mining needs a person with two images and two people at least")
+    n_pos = n // 2
+    left, right = np.empty(n, np.int64), np.empty(n, np.int64)
+    for k, g in enumerate(rng.integers(len(multi), size=n_pos)):
+        left[k], right[k] = rng.choice(multi[g], 2, replace=False)
+    for k in range(n_pos, n):
+        a, b = rng.choice(len(groups), 2, replace=False)
+        left[k], right[k] = rng.choice(groups[a]), rng.choice(groups[b])
+    label = (np.arange(n) < n_pos).astype(np.uint8)
+    return left, right, label
+
+
+def mine_positive_batches(person: np.ndarray, n: int, batch_size: int, rng: np.random.Generator):
+    """`n` same-person pairs in batches of `batch_size` distinct people (for in-batch negatives).
+
+    Returns (left, right, person id) arrays in batch order: every other pair of a batch is a
+    negative example for each pair, so the batches must not be reshuffled.
+    """
+    multi = [g for g in _groups(person) if len(g) >= 2]
+    if len(multi) < batch_size:
+        raise LfwError(f"in-batch negatives need batch_size ({batch_size}) distinct people with "
+                       f"two or more images; the training people have {len(multi)}")
+    left, right, ids = np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n, np.int32)
+    for start in range(0, n, batch_size):
+        chosen = rng.choice(len(multi), min(batch_size, n - start), replace=False)
+        for k, g in enumerate(chosen, start):
+            left[k], right[k] = rng.choice(multi[g], 2, replace=False)
+            ids[k] = person[left[k]]
+    return left, right, ids
+
+
+def mined_pair_list(files: list[str], person: np.ndarray, n: int, seed: int) -> list[Pair]:
+    """A fixed, seeded list of `n` mined pairs (the validation pairs), as `Pair`s."""
+    left, right, label = mine_pairs(person, n, np.random.default_rng(seed))
+    return [Pair(files[a], files[b], bool(y)) for a, b, y in zip(left, right, label, strict=True)]
+
+
+def person_images(people: list[str], counts: dict[str, int]) -> list[str]:
+    """Every image file of these people, in order."""
+    return [image_name(name, i) for name in people for i in range(1, counts[name] + 1)]
+
+
+def people_split(counts: dict[str, int], dev_train, dev_test, val_fraction: float, seed: int):
+    """The by-person split: (every image of the training people, fixed validation pairs)."""
+    train_people, val_people = split_people(counts, dev_train, dev_test, val_fraction, seed)
+    val_files = person_images(val_people, counts)
+    ids = {name: i for i, name in enumerate(val_people)}
+    val_ids = np.array([ids[f.split("/")[0]] for f in val_files])
+    return person_images(train_people, counts), mined_pair_list(val_files, val_ids, VAL_PAIRS,
+                                                                seed)

@@ -1,0 +1,79 @@
+"""Stage `view2/fold@N`: train on the nine other folds of pairs.txt, test on fold N.
+
+`train_pairs: dev` trains on the nine folds' pairs only (image-restricted); `mined` mines
+pairs from all images of the nine folds' people (unrestricted). The threshold is chosen on
+the nine folds' pairs, which also serve as the per-epoch monitor; early stopping is off.
+Fold N trains with seed + N, so the folds are ten different initialisations.
+Writes data/view2/fold_N.keras, metrics/view2/fold_N.json and metrics/view2/fold_N.csv
+(every held-out pair's score).
+"""
+
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from lfw_siamese.errors import LfwError, run_stage
+from lfw_siamese.fsutil import atomic_output, write_csv, write_json
+from lfw_siamese.pairs import image_counts, read_pairs
+from lfw_siamese.params import load_params
+from lfw_siamese.view2 import FOLDS, fold_result, people_of, split_folds
+
+LFW = Path("data/lfw")
+DATA = Path("data/view2")
+METRICS = Path("metrics/view2")
+
+
+def pair_arrays(pairs, images, index) -> dict:
+    left = np.array([index[p.left] for p in pairs])
+    right = np.array([index[p.right] for p in pairs])
+    return {"left": images[left], "right": images[right],
+            "label": np.array([p.same for p in pairs], np.uint8)}
+
+
+def main() -> None:
+    if len(sys.argv) != 2 or not sys.argv[1].isdigit() or not 1 <= int(sys.argv[1]) <= FOLDS:
+        raise LfwError(f"usage: view2_fold.py N, with N the held-out fold (1-{FOLDS})")
+    fold = int(sys.argv[1])
+    p = {**load_params(), "patience": 0}
+    from lfw_siamese.dataset import load_arrays
+    from lfw_siamese.inference import score_pairs
+    from lfw_siamese.training import compiled_model, fit, seed_everything, training_batches
+
+    pairs = read_pairs(LFW / "pairs" / "pairs.txt", image_counts(LFW / "images"))
+    train, test = split_folds(pairs, fold)
+    shared = people_of(train) & people_of(test)
+    if shared:
+        raise LfwError(f"pairs.txt: fold {fold} shares people with the others: "
+                       f"{', '.join(sorted(shared)[:5])}")
+    data = load_arrays(DATA / "images.npz")
+    index = {f: i for i, f in enumerate(data["files"])}
+    train_arrays, test_arrays = (pair_arrays(x, data["image"], index) for x in (train, test))
+    pool = np.isin([f.split("/")[0] for f in data["files"]], sorted(people_of(train)))
+    people = {"image": data["image"][pool], "person": np.unique(data["person"][pool],
+                                                               return_inverse=True)[1]}
+    seed_everything(p["seed"] + fold)
+    model = compiled_model(p)
+    start = time.perf_counter()
+    rows = fit(model, training_batches(p, train_arrays, people), train_arrays, p)
+    seconds = time.perf_counter() - start
+    with atomic_output(DATA / f"fold_{fold}.keras") as tmp:
+        model.save(tmp)
+    scores = {name: score_pairs(model, a["left"], a["right"], p["tta"])
+              for name, a in (("train", train_arrays), ("test", test_arrays))}
+    result = fold_result(train_arrays["label"], scores["train"], test_arrays["label"],
+                         scores["test"])
+    write_json(METRICS / f"fold_{fold}.json", {
+        "fold": fold, **result, "training": p["train_pairs"], "epochs": len(rows),
+        "train_seconds": round(seconds, 1), "training_people": len(people_of(train)),
+        "training_images": int(pool.sum())})
+    write_csv(METRICS / f"fold_{fold}.csv", ["left_file", "right_file", "label", "score"],
+              [(q.left, q.right, int(q.same), repr(float(s)))
+               for q, s in zip(test, scores["test"], strict=True)])
+    print(f"fold {fold}: accuracy {result['accuracy']:.4f} at threshold "
+          f"{result['threshold']:.3f} (chosen on the nine training folds), AUC {result['auc']:.4f}")
+
+
+if __name__ == "__main__":
+    run_stage("view2/fold", main)

@@ -1,0 +1,138 @@
+"""`lfw-siamese verify`: two photos or a CSV of pairs, text or JSON, and its error paths."""
+
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+from PIL import Image
+
+from lfw_siamese.cli import main, verify
+from lfw_siamese.images import load_image
+from lfw_siamese.inference import score_pairs
+from lfw_siamese.model import build_siamese
+from lfw_siamese.training import seed_everything
+
+CARD = {"model": "data/model.keras", "release": "lfwa", "image_size": 32, "channels": 1,
+        "crop": 120, "tta": True, "threshold": 0.5}
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """A small (untrained) lean model and its card, as the evaluate stage leaves them."""
+    root = tmp_path_factory.mktemp("verifier")
+    seed_everything(0)
+    build_siamese(32, 1, [4, 8, 8, 8], 8, True, "lean", "cosine").save(root / "model.keras")
+    (root / "verifier.json").write_text(json.dumps(CARD))
+    return root
+
+
+@pytest.fixture
+def photos(tmp_path):
+    """Arbitrary images that are not faces: odd sizes, RGB, grayscale, PNG."""
+    rng = np.random.default_rng(0)
+    paths = []
+    for name, shape in (("noise.jpg", (300, 180, 3)), ("gray.jpg", (64, 90)),
+                        ("tiny.png", (12, 12, 3))):
+        Image.fromarray(rng.integers(0, 256, shape, dtype=np.uint8)).save(tmp_path / name)
+        paths.append(tmp_path / name)
+    return paths
+
+
+def args(trained, *rest):
+    return ["verify", "--model", str(trained / "model.keras"),
+            "--card", str(trained / "verifier.json"), *map(str, rest)]
+
+
+def test_two_arbitrary_images_give_score_and_decision(trained, photos, capsys):
+    assert main(args(trained, photos[0], photos[1], "--json")) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert set(out) == {"left", "right", "score", "same_person", "threshold"}
+    assert 0 < out["score"] < 1 and out["threshold"] == 0.5
+    assert out["same_person"] == (out["score"] > 0.5)
+
+
+def test_score_uses_the_training_preprocessing(trained, photos):
+    [result] = verify([(photos[0], photos[2])], trained / "model.keras", trained / "verifier.json")
+    model = keras.saving.load_model(trained / "model.keras", safe_mode=True)
+    left, right = (load_image(p, 32, 1, 120)[None] for p in (photos[0], photos[2]))
+    assert result["score"] == pytest.approx(float(score_pairs(model, left, right, tta=True)[0]),
+                                            abs=1e-6)
+
+
+def test_real_lfw_faces(trained, lfwa_sample, capsys):
+    a, b = sorted((lfwa_sample / "Zinedine_Zidane").glob("*.jpg"))[:2]
+    assert main(args(trained, a, b)) == 0
+    out = capsys.readouterr().out
+    assert "Zinedine_Zidane_0001.jpg" in out and "threshold 0.5000" in out
+    assert ("same person" in out) != ("different people" in out)
+
+
+def test_pair_file_scores_every_row_with_a_progress_bar(trained, photos, tmp_path, capsys):
+    rows = [("noise.jpg", "gray.jpg"), ("gray.jpg", "tiny.png"), ("tiny.png", "tiny.png")]
+    with open(tmp_path / "pairs.csv", "w", newline="") as f:
+        csv.writer(f).writerows([("left", "right"), *rows])
+    assert main(args(trained, "--pairs", tmp_path / "pairs.csv", "--json")) == 0
+    captured = capsys.readouterr()
+    results = json.loads(captured.out)
+    assert [(r["left"], r["right"]) for r in results] == [
+        (str(tmp_path / a), str(tmp_path / b)) for a, b in rows]
+    assert results[2]["score"] > results[0]["score"]  # an image with itself: cosine 1
+    assert "images: 100%" in captured.err
+
+
+def text_file(folder):
+    (folder / "notes.jpg").write_text("not an image")
+    return folder / "notes.jpg"
+
+
+@pytest.mark.parametrize(("make", "message"), [
+    (lambda d: d / "absent.jpg", "absent.jpg: image not found"),
+    (text_file, "notes.jpg: cannot decode image"),
+    (lambda d: d, "is a folder, not an image"),
+])
+def test_bad_images_are_named(trained, photos, tmp_path, capsys, make, message):
+    assert main(args(trained, photos[0], make(tmp_path))) == 2
+    assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("a,b\nx.jpg,y.jpg\n", "pairs.csv:1: expected the header 'left,right'"),
+    ("left,right\nnoise.jpg\n", "pairs.csv:2: expected 2 fields (left,right), got 1"),
+    ("left,right\n\n", "pairs.csv: no pairs after the header"),
+])
+def test_bad_pair_files_say_where(trained, photos, tmp_path, capsys, text, message):
+    (tmp_path / "pairs.csv").write_text(text)
+    assert main(args(trained, "--pairs", tmp_path / "pairs.csv")) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_missing_model_or_card_says_how_to_get_one(trained, photos, tmp_path, capsys):
+    missing = ["verify", "--model", str(tmp_path / "none.keras"), "--card",
+               str(trained / "verifier.json"), str(photos[0]), str(photos[1])]
+    assert main(missing) == 2
+    assert "no trained model: run `dvc repro` first" in capsys.readouterr().err
+    assert main(["verify", "--card", str(tmp_path / "none.json"), str(photos[0]),
+                 str(photos[1])]) == 2
+    assert "none.json: not found: train and evaluate a model first" in capsys.readouterr().err
+
+
+def test_one_image_is_a_usage_error(trained, photos):
+    with pytest.raises(SystemExit) as exit_:
+        main(args(trained, photos[0]))
+    assert exit_.value.code == 2
+
+
+def test_installed_command(trained, photos):
+    exe = shutil.which("lfw-siamese", path=os.path.dirname(sys.executable))
+    if exe is None:
+        pytest.skip("lfw-siamese is not installed in this environment (pip install -e .)")
+    result = subprocess.run([exe, *args(trained, photos[0], photos[1])], capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "(threshold 0.5000, chosen on validation)" in result.stdout
