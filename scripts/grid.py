@@ -3,7 +3,7 @@
     python scripts/grid.py queue [--set grid|ablations] [--size full|reduced|tiny]
                                  [--only NAME ...] [--seeds 0 1 2]
     dvc exp run --run-all             # or: dvc queue start -j 1, then dvc queue status
-    python scripts/grid.py table [--set grid|ablations] [--out results.md]
+    python scripts/grid.py table [--set grid|ablations] [--all-commits] [--out results.md]
 
 `grid` is the reference report's configuration and its variations (lfw_siamese.configs.GRID;
 `--only sgd-bn-bce` is the reference itself). At `full` size it is a GPU job; `reduced`
@@ -81,17 +81,19 @@ def fmt(values: list) -> str:
     return "" if value is None else str(value)
 
 
-def table(which: str) -> str:
-    """Markdown table of the set's named experiments of the current commit, seeds pooled."""
-    out = subprocess.run(["dvc", "exp", "show", "--json"], check=True, capture_output=True,
-                         text=True).stdout
+def table(which: str, all_commits: bool = False) -> str:
+    """Markdown table of the set's named experiments, seeds pooled: those based on the current
+    commit, or with `all_commits` on any commit (the newest of each name counts)."""
+    cmd = ["dvc", "exp", "show", "--json"] + (["--all-commits"] if all_commits else [])
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     runs: dict[str, list] = {}
     for commit in json.loads(out):
         for exp in commit.get("experiments") or []:
             for rev in exp.get("revs", []):
                 if rev.get("name") and (rev.get("data") or {}).get("metrics"):
                     base = re.sub(r"-seed\d+$", "", rev["name"])
-                    runs.setdefault(base, []).append(rev)
+                    if rev["name"] not in {r["name"] for r in runs.get(base, [])}:
+                        runs.setdefault(base, []).append(rev)
     names = {experiment_name(n, s, None) for n in SETS[which] for s in SIZES}
     rows = []
     for base in sorted(set(runs) & names):
@@ -115,6 +117,8 @@ def main(argv=None) -> None:
     t = sub.add_parser("table", help="print (or write) the Markdown comparison table")
     t.add_argument("--set", choices=SETS, default="grid", dest="which")
     t.add_argument("--out")
+    t.add_argument("--all-commits", action="store_true",
+                   help="also experiments based on earlier commits")
     args = parser.parse_args(argv)
     if args.command == "queue":
         unknown = sorted(set(args.only) - set(SETS[args.which]))
@@ -123,7 +127,7 @@ def main(argv=None) -> None:
                          f"known: {', '.join(SETS[args.which])}")
         queue(args.which, args.size, args.only, args.seeds)
     else:
-        text = table(args.which)
+        text = table(args.which, args.all_commits)
         if args.out:
             with open(args.out, "w") as f:
                 f.write(text)
