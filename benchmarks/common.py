@@ -1,16 +1,14 @@
 """Shared by the benchmark scripts: timing, the machine's matmul bound, FLOPs, output."""
 
 import json
-import os
-import platform
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
+from lfw_siamese.hardware import describe
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
 RESULTS = ROOT / "benchmarks" / "results"
 
 
@@ -45,16 +43,6 @@ def twin_flops(model) -> int:
     return total
 
 
-def machine() -> str:
-    cpu = platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    return f"{cpu}, {os.cpu_count()} cores"
-
-
 def report(name: str, rows: list[dict], extra: dict | None = None) -> None:
     """Print rows as a table and write them, with the machine, to results/<name>.json."""
     keys = list(dict.fromkeys(k for r in rows for k in r))
@@ -63,7 +51,7 @@ def report(name: str, rows: list[dict], extra: dict | None = None) -> None:
     for r in rows:
         print("  ".join(fmt(r.get(k)).ljust(widths[k]) for k in keys))
     RESULTS.mkdir(exist_ok=True)
-    out = {"machine": machine(), "rows": rows, **(extra or {})}
+    out = {"machine": describe(), "rows": rows, **(extra or {})}
     (RESULTS / f"{name}.json").write_text(json.dumps(out, indent=2) + "\n")
     print(f"-> {RESULTS.relative_to(ROOT) / (name + '.json')}")
 

@@ -1,10 +1,12 @@
-"""Benchmark DVC's own overhead: a no-op `dvc repro`, and a training-only experiment.
+"""Benchmark DVC's own overhead: a no-op `dvc repro` and `dvc status`, and a training-only
+experiment.
 
     python benchmarks/pipeline.py [--skip-experiment]
 
 Run in the project root after a complete `dvc repro` (everything up to date), with the work
-committed. The no-op repro should take < 3 s. The experiment (`dvc exp run --temp` with
-only training parameters changed, set tiny so training is short) must re-run only
+committed. The no-op repro and the status should each take < 2 s. The experiment
+(`dvc exp run --temp` with only training parameters changed, set tiny so training is short)
+must re-run only
 check_params (it watches the whole params.yaml), train and evaluate; the table shows which
 stages ran and how much of the wall time was DVC rather than the stages' own work.
 """
@@ -40,6 +42,9 @@ def main() -> None:
             raise SystemExit(f"the pipeline was not up to date (ran {', '.join(ran)}): run "
                              "`dvc repro` first")
         rows.append({"command": "dvc repro (no-op)", "seconds": seconds, "stages run": "none"})
+    for _ in range(3):
+        seconds, _out = timed(["dvc", "status"])
+        rows.append({"command": "dvc status", "seconds": seconds, "stages run": "none"})
     if not args.skip_experiment:
         cmd = ["dvc", "exp", "run", "--temp", *TINY_TRAINING]
         seconds, out = timed(cmd)

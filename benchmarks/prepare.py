@@ -17,18 +17,20 @@ from concurrent.futures import ThreadPoolExecutor
 from common import ROOT, best_of, report
 from PIL import Image
 
-from lfw_siamese.images import load_images
+from lfw_siamese import paths as project_paths
+from lfw_siamese.images import load_from_store
+from lfw_siamese.imagestore import ImageStore
 
 
-def decode_only(paths, draft_to: int | None, workers: int) -> None:
-    def work(path):
-        with Image.open(path) as im:
+def decode_only(store, files, draft_to: int | None, workers: int) -> None:
+    def work(name):
+        with Image.open(store.open(name)) as im:
             if draft_to:
                 im.draft(im.mode, (draft_to, draft_to))
             im.load()
 
     with ThreadPoolExecutor(workers) as pool:
-        list(pool.map(work, paths))
+        list(pool.map(work, files))
 
 
 def main() -> None:
@@ -38,24 +40,22 @@ def main() -> None:
     parser.add_argument("--crop", type=int, default=120)
     parser.add_argument("--limit", type=int, default=0, help="only the first N images")
     args = parser.parse_args()
-    paths = sorted((ROOT / "data/lfw/images").glob("*/*.jpg"))
-    if not paths:
-        raise SystemExit("no images in data/lfw/images: run `dvc repro download` first")
-    paths = paths[: args.limit or None]
-    n, cores = len(paths), os.cpu_count()
+    store = ImageStore(ROOT / project_paths.IMAGES)
+    files = store.files[: args.limit or None]
+    n, cores = len(files), os.cpu_count()
     draft = int(250 * args.size / args.crop) + 1  # the DCT scale load_image asks for
     rows = []
     for workers in sorted({1, cores}):
-        pipeline = best_of(lambda w=workers: load_images(paths, args.size, args.channels,
-                                                         args.crop, w), 2)
-        full = best_of(lambda w=workers: decode_only(paths, None, w), 2)
-        drafted = best_of(lambda w=workers: decode_only(paths, draft, w), 2)
+        pipeline = best_of(lambda w=workers: load_from_store(store, files, args.size,
+                                                             args.channels, args.crop, w), 2)
+        full = best_of(lambda w=workers: decode_only(store, files, None, w), 2)
+        drafted = best_of(lambda w=workers: decode_only(store, files, draft, w), 2)
         rows.append({"threads": workers, "images": n, "pipeline img/s": n / pipeline,
                      "full decode img/s": n / full, "draft decode img/s": n / drafted,
                      "pipeline / full decode": full / pipeline,
                      "pipeline / draft decode": drafted / pipeline})
     tracemalloc.start()
-    out = load_images(paths, args.size, args.channels, args.crop, cores)
+    out = load_from_store(store, files, args.size, args.channels, args.crop, cores)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     report("prepare", rows, {"settings": vars(args), "output_bytes": out.nbytes,

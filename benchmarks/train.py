@@ -1,6 +1,6 @@
 """Benchmark training steps against this machine's own dense matmul FLOP/s.
 
-    python benchmarks/train.py [--steps 4] [--only reference|recipe]
+    python benchmarks/train.py [--steps 20] [--only reference|recipe]
 
 For the reference configuration (lfw_siamese.configs.REFERENCE) and the recipe
 (params.yaml): pairs/s of a training step at its batch size, the FLOP/s that achieves
@@ -9,9 +9,17 @@ and its ratio to the numpy and backend float32 matmul rates measured in the same
 the recipe it also compares steps fed by the real input pipeline (pairs mined from
 data/pairs/people.npz and distorted on the fly) with steps on batches already in memory,
 to show whether the input pipeline starves the model.
+
+Each figure is measured twice, in child processes: with TensorFlow's oneDNN kernels off
+("before": TensorFlow's default on CPUs without AVX-512 VNNI/BF16, e.g. AMD EPYC) and on
+("after": what the package now sets, lfw_siamese/__init__.py), so the pair comes from one run.
 """
 
 import argparse
+import json
+import os
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -19,6 +27,8 @@ from common import ROOT, best_of, numpy_matmul_flops, report, twin_flops
 
 from lfw_siamese.configs import REFERENCE
 from lfw_siamese.params import load_params
+
+ONEDNN = {"before (oneDNN off)": "0", "after (oneDNN on)": "1"}
 
 
 def backend_matmul_flops(n: int = 2048) -> float:
@@ -50,50 +60,71 @@ def real_batches(p: dict, steps: int):
 
 
 def time_steps(trainer, batches, steps: int) -> float:
-    """Seconds per training step over one epoch of `steps` (after a warm-up epoch)."""
+    """Seconds per training step: the faster of two epochs of `steps`, after a warm-up one."""
     trainer.fit(batches, epochs=1, verbose=0)
-    start = time.perf_counter()
-    trainer.fit(batches, epochs=1, verbose=0)
-    return (time.perf_counter() - start) / steps
+
+    def epoch():
+        trainer.fit(batches, epochs=1, verbose=0)
+
+    return best_of(epoch, 2) / steps
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--steps", type=int, default=4, help="timed steps per measurement")
-    parser.add_argument("--only", choices=["reference", "recipe"])
-    args = parser.parse_args()
-    numpy_rate = numpy_matmul_flops()
-    import keras
-
+def measure(only: str | None, steps: int) -> dict:
+    """In this process (oneDNN as the environment sets it): rows and the backend matmul rate."""
     from lfw_siamese.training import compiled_model, seed_everything, trainer_for
 
-    backend_rate = backend_matmul_flops()
     recipe = load_params(ROOT / "params.yaml")
     configs = {"reference": {**recipe, **REFERENCE}, "recipe": recipe}
     rows = []
     for name, p in configs.items():
-        if args.only and name != args.only:
+        if only and name != only:
             continue
         seed_everything(0)
         model = compiled_model(p)
         trainer = trainer_for(model, p)
-        flops_per_pair = 2 * 3 * twin_flops(model)
-        feeds = {"in memory": in_memory_batches(p, args.steps)}
+        feeds = {"in memory": in_memory_batches(p, steps)}
         if name == "recipe" and (ROOT / "data/pairs/people.npz").is_file():
-            feeds["real input pipeline"] = real_batches(p, args.steps)
+            feeds["real input pipeline"] = real_batches(p, steps)
         for feed, batches in feeds.items():
-            step = time_steps(trainer, batches, args.steps)
-            rate = p["batch_size"] * flops_per_pair / step
             rows.append({"model": name, "fed from": feed, "batch": p["batch_size"],
-                         "ms/step": 1000 * step, "pairs/s": p["batch_size"] / step,
-                         "GFLOP/pair": flops_per_pair / 1e9, "GFLOP/s": rate / 1e9,
+                         "step": time_steps(trainer, batches, steps),
+                         "flops_per_pair": 2 * 3 * twin_flops(model)})
+    return {"rows": rows, "backend_rate": backend_matmul_flops()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--steps", type=int, default=20, help="timed steps per measurement")
+    parser.add_argument("--only", choices=["reference", "recipe"])
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(measure(args.only, args.steps)))
+        return
+    numpy_rate = numpy_matmul_flops()
+    rows, extra = [], {"numpy_matmul_gflops": numpy_rate / 1e9}
+    for variant, flag in ONEDNN.items():
+        cmd = [sys.executable, __file__, "--child", "--steps", str(args.steps)]
+        cmd += ["--only", args.only] if args.only else []
+        start = time.perf_counter()
+        out = subprocess.run(cmd, capture_output=True, text=True, check=True,
+                             env={**os.environ, "TF_ENABLE_ONEDNN_OPTS": flag}).stdout
+        result = json.loads(out.strip().splitlines()[-1])
+        extra[f"backend_matmul_gflops, {variant}"] = result["backend_rate"] / 1e9
+        for r in result["rows"]:
+            rate = r["batch"] * r["flops_per_pair"] / r["step"]
+            rows.append({"kernels": variant, "model": r["model"], "fed from": r["fed from"],
+                         "ms/step": 1000 * r["step"], "pairs/s": r["batch"] / r["step"],
+                         "GFLOP/pair": r["flops_per_pair"] / 1e9, "GFLOP/s": rate / 1e9,
                          "/ numpy matmul": rate / numpy_rate,
-                         "/ backend matmul": rate / backend_rate})
-    report("train", rows, {"numpy_matmul_gflops": numpy_rate / 1e9,
-                           "backend_matmul_gflops": backend_rate / 1e9,
-                           "backend": keras.backend.backend(), "keras": keras.__version__})
-    print(f"matmul float32: numpy {numpy_rate / 1e9:.0f} GFLOP/s, "
-          f"{keras.backend.backend()} {backend_rate / 1e9:.0f} GFLOP/s")
+                         "/ backend matmul": rate / result["backend_rate"]})
+        print(f"{variant}: measured in {time.perf_counter() - start:.0f} s", file=sys.stderr)
+    for r in rows[len(rows) // 2:]:  # the after rows, against the matching before row
+        before = next(b for b in rows
+                      if (b["model"], b["fed from"]) == (r["model"], r["fed from"]))
+        r["speed-up"] = before["ms/step"] / r["ms/step"]
+    report("train", rows, extra)
+    print(f"matmul float32: numpy {numpy_rate / 1e9:.0f} GFLOP/s (parent process)")
 
 
 if __name__ == "__main__":

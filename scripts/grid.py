@@ -19,10 +19,8 @@ import re
 import statistics
 import subprocess
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-from lfw_siamese.configs import ABLATIONS, GRID, SIZES  # noqa: E402
+from lfw_siamese.configs import ABLATIONS, GRID, SIZES
 
 SETS = {"grid": GRID, "ablations": ABLATIONS}
 METRIC_COLUMNS = [  # (header, where in `dvc exp show --json`)

@@ -1,8 +1,10 @@
 """Stage `analyze`: statistics of the release, the pair lists and the train/val split
 (for `split: people`, also the mining pool, which must share no one with val or test).
 
-Writes metrics/dataset.json, tables metrics/analysis/top_<list>.csv and
-metrics/analysis/images_per_person.csv, and PNG charts under metrics/plots/analysis/.
+Writes metrics/analysis/dataset.json (every statistic), metrics/dataset.json (the headline:
+images, people and who is shared between the split's sides, what `dvc exp show` lists),
+tables metrics/analysis/top_<list>.csv and metrics/analysis/images_per_person.csv, and PNG
+charts under metrics/plots/analysis/.
 """
 
 from collections import Counter
@@ -11,25 +13,26 @@ from pathlib import Path
 from PIL import Image
 
 from lfw_siamese import analysis as a
+from lfw_siamese import paths
 from lfw_siamese.dataset import split_pairs
 from lfw_siamese.errors import run_stage
 from lfw_siamese.fsutil import atomic_output, write_csv, write_json
+from lfw_siamese.imagestore import ImageStore
 from lfw_siamese.mining import people_split
-from lfw_siamese.pairs import image_counts, read_pairs
+from lfw_siamese.pairs import people_of, person_of, read_pairs
 from lfw_siamese.params import load_params
 from lfw_siamese.plots import bars, histogram
 
-LFW = Path("data/lfw")
-TABLES = Path("metrics/analysis")
-CHARTS = Path("metrics/plots/analysis")
+TABLES = paths.METRICS / "analysis"
+CHARTS = paths.PLOTS / "analysis"
 TOP = 15
 
 
-def image_properties(images: Path) -> dict:
+def image_properties(store: ImageStore) -> dict:
     """Size and mode of every image (headers only), summarised."""
     kinds = Counter()
-    for path in images.glob("*/*.jpg"):
-        with Image.open(path) as im:
+    for name in store.files:
+        with Image.open(store.open(name)) as im:
             kinds[(im.size, im.mode)] += 1
     (size, mode), _ = kinds.most_common(1)[0]
     return {"width": size[0], "height": size[1], "mode": mode,
@@ -48,8 +51,9 @@ def write_top(path: Path, top: dict) -> None:
 
 def main() -> None:
     p = load_params()
-    counts = image_counts(LFW / "images")
-    lists = {name: read_pairs(LFW / "pairs" / f"{name}.txt", counts)
+    store = ImageStore(paths.IMAGES)
+    counts = store.counts()
+    lists = {name: read_pairs(paths.PAIR_LISTS / f"{name}.txt", counts)
              for name in ("pairsDevTrain", "pairsDevTest", "pairs")}
     pool = []
     if p["split"] == "people":
@@ -61,7 +65,7 @@ def main() -> None:
     folds = sorted({pair.fold for pair in lists["pairs"]})
     report = {
         "release": {"name": p["release"], **a.release_stats(counts),
-                    **image_properties(LFW / "images")},
+                    **image_properties(store)},
         "pairsDevTrain": a.pair_stats(lists["pairsDevTrain"]),
         "pairsDevTest": a.pair_stats(lists["pairsDevTest"]),
         "pairs": {"total": a.pair_stats(lists["pairs"]),
@@ -73,11 +77,11 @@ def main() -> None:
                   "val_test_shared": a.overlap(val, lists["pairsDevTest"])},
     }
     if pool:
-        people = {f.split("/")[0] for f in pool}
+        people = {person_of(f) for f in pool}
         report["split"]["mining_pool"] = {
             "people": len(people), "images": len(pool),
-            "people_shared_with_val": len(people & a.people_of(val)),
-            "people_shared_with_test": len(people & a.people_of(lists["pairsDevTest"]))}
+            "people_shared_with_val": len(people & people_of(val)),
+            "people_shared_with_test": len(people & people_of(lists["pairsDevTest"]))}
     with atomic_output(TABLES) as tables, atomic_output(CHARTS) as charts:
         tables.mkdir()
         charts.mkdir()
@@ -94,7 +98,11 @@ def main() -> None:
                 bars(f"{name}: who appears most", {
                     "in positive pairs": top["positive"], "in negative pairs": top["negative"],
                     "in both (total pairs)": top["both"]}, charts / f"top_{name}.png", "pairs")
-    write_json("metrics/dataset.json", report)
+        write_json(tables / "dataset.json", report)
+    write_json(paths.METRICS / "dataset.json", {
+        "images": report["release"]["images"], "people": report["release"]["people"],
+        "shared_people": {sides: report["split"][f"{sides}_shared"]["people"]
+                          for sides in ("train_val", "train_test", "val_test")}})
     r, s = report["release"], report["split"]
     print(f"{r['name']}: {r['images']} images of {r['people']} people; people shared by "
           f"train/val {s['train_val_shared']['people']}, train/test "

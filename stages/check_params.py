@@ -6,12 +6,9 @@ file, fails on any unknown or invalid key, and writes a constant marker that eve
 stage depends on, so it always runs first without invalidating them.
 """
 
-from pathlib import Path
-
 from lfw_siamese.errors import run_stage
 from lfw_siamese.params import load_params
-
-MARKER = Path("data/params.checked")
+from lfw_siamese.paths import CHECKED as MARKER
 
 
 def main() -> None:

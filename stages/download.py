@@ -1,37 +1,39 @@
 """Stage `download`: fetch and verify the LFW release and the official pair lists.
 
-Writes data/lfw/{images/<Person>/*.jpg, pairs/*.txt, release.json}. Set LFW_MIRROR to a
-folder holding the files (same names) to use it instead of the network; the bytes are
-checked the same way either way, so the outputs do not depend on where they came from.
+Writes data/lfw/{images.zip, pairs/*.txt, release.json}: the verified images stored in one
+uncompressed zip (`<Person>/<Person>_NNNN.jpg`, reproducible bytes), which DVC checks far
+faster than 13,233 files. Set LFW_MIRROR to a folder holding the files (same names) to use it
+instead of the network; the bytes are checked the same way either way, so the outputs do not
+depend on where they came from.
 """
 
 import shutil
-from pathlib import Path
 
+from lfw_siamese import imagestore, paths
 from lfw_siamese.archives import fingerprint, image_files, move_person_folders, unpack
 from lfw_siamese.download import fetch
 from lfw_siamese.errors import LfwError, run_stage
 from lfw_siamese.fsutil import atomic_output, write_json
+from lfw_siamese.pairs import image_counts
 from lfw_siamese.params import load_params
 from lfw_siamese.releases import N_IMAGES, N_PEOPLE, PAIR_LISTS, RELEASES
-
-OUT = Path("data/lfw")
-CACHE = Path("data/downloads")
 
 
 def main() -> None:
     release = RELEASES[load_params()["release"]]
-    with atomic_output(OUT) as tmp:
-        (tmp / "pairs").mkdir(parents=True)
+    out = paths.LFW
+    with atomic_output(out) as tmp:
+        pair_lists = tmp / paths.PAIR_LISTS.relative_to(out)
+        pair_lists.mkdir(parents=True)
         for remote in PAIR_LISTS:
-            shutil.copyfile(fetch(remote, CACHE), tmp / "pairs" / remote.filename)
-        archive = fetch(release.archive, CACHE)
+            shutil.copyfile(fetch(remote, paths.DOWNLOADS), pair_lists / remote.filename)
+        archive = fetch(release.archive, paths.DOWNLOADS)
         print(f"unpacking {archive}")
         unpack(archive, tmp / "unpacked")
         move_person_folders(tmp / "unpacked", tmp / "images")
         shutil.rmtree(tmp / "unpacked")
         files = image_files(tmp / "images")
-        people = len({f.split("/")[0] for f in files})
+        people = len(image_counts(files))
         actual = fingerprint(tmp / "images", files)
         pinned = release.fingerprint
         if (len(files), people) != (N_IMAGES, N_PEOPLE) or pinned not in (None, actual):
@@ -42,8 +44,10 @@ def main() -> None:
                 f"  found    {len(files)} images of {people} people, fingerprint {actual}\n"
                 "Check the archive (or LFW_MIRROR) and the `release` parameter."
             )
+        imagestore.pack(tmp / "images", files, tmp / paths.IMAGES.relative_to(out))
+        shutil.rmtree(tmp / "images")
         write_json(
-            tmp / "release.json",
+            tmp / paths.RELEASE_CARD.relative_to(out),
             {
                 "release": release.name,
                 "description": release.description,
@@ -53,7 +57,7 @@ def main() -> None:
                 "fingerprint_pinned": release.fingerprint is not None,
             },
         )
-    print(f"{release.name}: {len(files)} images of {people} people verified -> {OUT}")
+    print(f"{release.name}: {len(files)} images of {people} people verified -> {paths.IMAGES}")
 
 
 if __name__ == "__main__":

@@ -3,22 +3,19 @@
 The decision threshold is the one with the best validation accuracy, never chosen on test.
 With `tta`, each score is the mean over the pair and its left-right flipped copy.
 Writes data/verifier.json (what `lfw-siamese verify` needs besides the model: preprocessing,
-TTA, threshold), metrics/evaluate.json, metrics/roc.csv (test), metrics/confusion.csv,
+TTA, threshold), metrics/evaluate.json (the headline figures: what `dvc exp show` lists),
+metrics/evaluate_detail.json (also losses, precision, recall, confusion counts),
+metrics/roc.csv (test), metrics/confusion.csv,
 metrics/predictions.csv (every validation and test pair with its score),
 metrics/misclassified.csv and the PNGs metrics/plots/evaluation.png and
 metrics/plots/misclassified.png.
 """
 
-from pathlib import Path
-
 from lfw_siamese.errors import run_stage
 from lfw_siamese.fsutil import write_csv, write_json
 from lfw_siamese.params import load_params
+from lfw_siamese.paths import CARD, METRICS, MODEL, PAIRS, PLOTS
 
-PAIRS = Path("data/pairs")
-MODEL = Path("data/model.keras")
-CARD = Path("data/verifier.json")
-METRICS = Path("metrics")
 GALLERY = 6  # most confidently wrong test pairs shown per kind of error
 
 
@@ -49,7 +46,11 @@ def main() -> None:
         fpr, tpr = m.roc_curve(y, s)
         rocs[split] = (fpr, tpr, report[split]["auc"])
     test = data["test"]
-    write_json(METRICS / "evaluate.json", report)
+    write_json(METRICS / "evaluate_detail.json", report)
+    write_json(METRICS / "evaluate.json", {
+        "threshold": threshold,
+        "test": {k: report["test"][k] for k in ("accuracy", "auc", "eer", "accuracy_at_0.5")},
+        "val": {k: report["val"][k] for k in ("accuracy", "auc")}})
     write_json(CARD, {"model": str(MODEL), "release": p["release"], "image_size": p["image_size"],
                       "channels": p["channels"], "crop": p["crop"], "tta": p["tta"],
                       "threshold": threshold, "val_accuracy": report["val"]["accuracy"]})
@@ -75,10 +76,10 @@ def main() -> None:
                              "left_file": test["left_file"][i],
                              "right_file": test["right_file"][i], "score": scores["test"][i]}
                             for i in idx] for kind, idx in errors.items()},
-            METRICS / "plots" / "misclassified.png")
+            PLOTS / "misclassified.png")
     same = test["label"] == 1
     evaluation(rocs, {"same": scores["test"][same], "different": scores["test"][~same]},
-               report["test"], METRICS / "plots" / "evaluation.png")
+               report["test"], PLOTS / "evaluation.png")
     t = report["test"]
     print(f"test: accuracy {t['accuracy']:.4f} at threshold {threshold:.3f} (chosen on val), "
           f"{t['accuracy_at_0.5']:.4f} at 0.5, AUC {t['auc']:.4f}, EER {t['eer']:.4f}")

@@ -8,40 +8,36 @@ fixed balanced validation pairs from them, and also writes data/pairs/people.npz
 image of the training people, for pair mining. Every image is decoded once.
 """
 
-from pathlib import Path
-
+from lfw_siamese import paths
 from lfw_siamese.dataset import save_pairs, save_people, split_pairs
 from lfw_siamese.errors import run_stage
 from lfw_siamese.fsutil import atomic_output
-from lfw_siamese.images import load_images
+from lfw_siamese.images import load_from_store
+from lfw_siamese.imagestore import ImageStore
 from lfw_siamese.mining import people_split
-from lfw_siamese.pairs import image_counts, read_pairs
+from lfw_siamese.pairs import person_of, read_pairs
 from lfw_siamese.params import load_params
-
-LFW = Path("data/lfw")
-OUT = Path("data/pairs")
 
 
 def main() -> None:
     p = load_params()
-    counts = image_counts(LFW / "images")
-    dev_train = read_pairs(LFW / "pairs" / "pairsDevTrain.txt", counts)
-    test = read_pairs(LFW / "pairs" / "pairsDevTest.txt", counts)
+    store = ImageStore(paths.IMAGES)
+    counts = store.counts()
+    dev_train = read_pairs(paths.PAIR_LISTS / "pairsDevTrain.txt", counts)
+    test = read_pairs(paths.PAIR_LISTS / "pairsDevTest.txt", counts)
     pool = []
     if p["split"] == "people":
         pool, val = people_split(counts, dev_train, test, p["val_fraction"], p["split_seed"])
         train = dev_train
-        print(f"people: {len({f.split('/')[0] for f in pool})} for training ({len(pool)} "
+        print(f"people: {len({person_of(f) for f in pool})} for training ({len(pool)} "
               f"images), validation pairs mined from others")
     else:
         train, val = split_pairs(dev_train, p["val_fraction"], p["split_seed"])
     files = sorted({f for pair in train + val + test for f in (pair.left, pair.right)} | set(pool))
     print(f"decoding {len(files)} images to {p['image_size']}px x {p['channels']} channels")
-    images = load_images(
-        [LFW / "images" / f for f in files], p["image_size"], p["channels"], p["crop"]
-    )
+    images = load_from_store(store, files, p["image_size"], p["channels"], p["crop"])
     index = {name: i for i, name in enumerate(files)}
-    with atomic_output(OUT) as tmp:
+    with atomic_output(paths.PAIRS) as tmp:
         tmp.mkdir()
         for split, pairs in (("train", train), ("val", val), ("test", test)):
             save_pairs(tmp / f"{split}.npz", pairs, images, index)

@@ -3,20 +3,18 @@
 Trains on the fixed pairsDevTrain pairs (`train_pairs: dev`) or on pairs mined afresh every
 epoch from the training people's images (`train_pairs: mined`, needs `split: people`).
 
-Writes data/model.keras, metrics/train.json (final metrics, timing, hardware),
-metrics/history.csv (per-epoch plot data) and metrics/plots/training.png.
+Writes data/model.keras, metrics/train.json (the headline figures: what `dvc exp show`
+lists), metrics/train_detail.json (also validation loss and accuracy, the epoch kept, model
+size, backend, hardware), metrics/history.csv (per-epoch plot data) and
+metrics/plots/training.png.
 """
 
 import time
-from pathlib import Path
 
 from lfw_siamese.errors import LfwError, run_stage
-from lfw_siamese.fsutil import atomic_output, write_csv, write_json
+from lfw_siamese.fsutil import write_csv, write_json
 from lfw_siamese.params import load_params
-
-PAIRS = Path("data/pairs")
-MODEL = Path("data/model.keras")
-METRICS = Path("metrics")
+from lfw_siamese.paths import METRICS, MODEL, PAIRS, PLOTS
 
 
 def main() -> None:
@@ -24,11 +22,12 @@ def main() -> None:
     import keras  # after the parameter check: importing the backend takes seconds
 
     from lfw_siamese.dataset import load_arrays
+    from lfw_siamese.hardware import describe as hardware
+    from lfw_siamese.model import save_model
     from lfw_siamese.plots import training_curves
     from lfw_siamese.training import (
         compiled_model,
         fit,
-        hardware,
         seed_everything,
         training_batches,
     )
@@ -45,13 +44,12 @@ def main() -> None:
     start = time.perf_counter()
     rows = fit(model, batches, val, p)
     seconds = time.perf_counter() - start
-    with atomic_output(MODEL) as tmp:
-        model.save(tmp)
+    save_model(model, MODEL)
     write_csv(METRICS / "history.csv", list(rows[0]), [list(r.values()) for r in rows])
-    training_curves(rows, METRICS / "plots" / "training.png")
+    training_curves(rows, PLOTS / "training.png")
     steps = len(batches)
     best = max(rows, key=lambda r: r["val_auc"]) if p["patience"] else rows[-1]
-    write_json(METRICS / "train.json", {
+    detail = {
         "loss": best["loss"], "accuracy": best["accuracy"], "val_loss": best["val_loss"],
         "val_accuracy": best["val_accuracy"], "val_auc": best["val_auc"],
         "epoch_kept": best["epoch"], "epochs": len(rows), "pairs_per_epoch": len(batches.label),
@@ -60,7 +58,10 @@ def main() -> None:
         "seconds_per_epoch": round(sum(r["seconds"] for r in rows) / len(rows), 2),
         "ms_per_step": round(1000 * sum(r["train_seconds"] for r in rows) / (len(rows) * steps), 1),
         "backend": keras.backend.backend(), "keras": keras.__version__, "hardware": hardware(),
-    })
+    }
+    write_json(METRICS / "train_detail.json", detail)
+    write_json(METRICS / "train.json", {k: detail[k] for k in (
+        "loss", "accuracy", "val_auc", "epochs", "seconds", "ms_per_step")})
 
 
 if __name__ == "__main__":

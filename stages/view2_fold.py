@@ -10,19 +10,19 @@ Writes data/view2/fold_N.keras, metrics/view2/fold_N.json and metrics/view2/fold
 
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
+from lfw_siamese import paths
 from lfw_siamese.errors import LfwError, run_stage
-from lfw_siamese.fsutil import atomic_output, write_csv, write_json
-from lfw_siamese.pairs import image_counts, read_pairs
+from lfw_siamese.fsutil import write_csv, write_json
+from lfw_siamese.imagestore import ImageStore
+from lfw_siamese.pairs import people_of, person_of, read_pairs
 from lfw_siamese.params import load_params
-from lfw_siamese.view2 import FOLDS, fold_result, people_of, split_folds
+from lfw_siamese.view2 import FOLDS, fold_result, split_folds
 
-LFW = Path("data/lfw")
-DATA = Path("data/view2")
-METRICS = Path("metrics/view2")
+DATA = paths.VIEW2
+METRICS = paths.METRICS / "view2"
 
 
 def pair_arrays(pairs, images, index) -> dict:
@@ -39,9 +39,10 @@ def main() -> None:
     p = {**load_params(), "patience": 0}
     from lfw_siamese.dataset import load_arrays
     from lfw_siamese.inference import score_pairs
+    from lfw_siamese.model import save_model
     from lfw_siamese.training import compiled_model, fit, seed_everything, training_batches
 
-    pairs = read_pairs(LFW / "pairs" / "pairs.txt", image_counts(LFW / "images"))
+    pairs = read_pairs(paths.PAIR_LISTS / "pairs.txt", ImageStore(paths.IMAGES).counts())
     train, test = split_folds(pairs, fold)
     shared = people_of(train) & people_of(test)
     if shared:
@@ -50,7 +51,7 @@ def main() -> None:
     data = load_arrays(DATA / "images.npz")
     index = {f: i for i, f in enumerate(data["files"])}
     train_arrays, test_arrays = (pair_arrays(x, data["image"], index) for x in (train, test))
-    pool = np.isin([f.split("/")[0] for f in data["files"]], sorted(people_of(train)))
+    pool = np.isin([person_of(f) for f in data["files"]], sorted(people_of(train)))
     people = {"image": data["image"][pool], "person": np.unique(data["person"][pool],
                                                                return_inverse=True)[1]}
     seed_everything(p["seed"] + fold)
@@ -58,8 +59,7 @@ def main() -> None:
     start = time.perf_counter()
     rows = fit(model, training_batches(p, train_arrays, people), train_arrays, p)
     seconds = time.perf_counter() - start
-    with atomic_output(DATA / f"fold_{fold}.keras") as tmp:
-        model.save(tmp)
+    save_model(model, DATA / f"fold_{fold}.keras")
     scores = {name: score_pairs(model, a["left"], a["right"], p["tta"])
               for name, a in (("train", train_arrays), ("test", test_arrays))}
     result = fold_result(train_arrays["label"], scores["train"], test_arrays["label"],

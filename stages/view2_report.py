@@ -6,7 +6,6 @@ thresholds), metrics/view2_roc.csv (the mean ROC) and metrics/plots/view2.png.
 
 import csv
 import json
-from pathlib import Path
 
 import numpy as np
 
@@ -14,9 +13,8 @@ from lfw_siamese import metrics as m
 from lfw_siamese.errors import LfwError, run_stage
 from lfw_siamese.fsutil import write_csv, write_json
 from lfw_siamese.params import load_params
+from lfw_siamese.paths import METRICS, PLOTS
 from lfw_siamese.view2 import FOLDS, ROC_GRID, aggregate, mean_roc
-
-METRICS = Path("metrics")
 
 
 def main() -> None:
@@ -38,7 +36,7 @@ def main() -> None:
     write_json(METRICS / "view2.json", summary)
     write_csv(METRICS / "view2_roc.csv", ["fpr", "tpr"],
               [(f"{a:.2f}", f"{b:.5f}") for a, b in zip(ROC_GRID, roc, strict=True)])
-    view2(summary, ROC_GRID, roc, METRICS / "plots" / "view2.png")
+    view2(summary, ROC_GRID, roc, PLOTS / "view2.png")
     print(f"View 2 ({summary['training']}): {100 * summary['mean_accuracy']:.2f} ± "
           f"{100 * summary['standard_error']:.2f} % over {FOLDS} folds, mean AUC "
           f"{summary['mean_auc']:.4f}; per fold {np.round(summary['accuracy_per_fold'], 3)}")

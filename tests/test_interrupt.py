@@ -18,6 +18,8 @@ import pytest
 import yaml
 from PIL import Image
 
+from lfw_siamese import imagestore
+from lfw_siamese.archives import image_files
 from lfw_siamese.configs import REFERENCE
 
 from .conftest import ROOT
@@ -46,13 +48,16 @@ def project(tmp_path_factory):
     """A folder shaped like the pipeline's workspace after `download`, with synthetic faces."""
     root = tmp_path_factory.mktemp("mini")
     rng = np.random.default_rng(0)
+    faces = tmp_path_factory.mktemp("faces")
     for person in PEOPLE:
-        (root / "data/lfw/images" / person).mkdir(parents=True)
+        (faces / person).mkdir()
         base = rng.integers(0, 256, (25, 25))
         for i in range(1, 5):
             noisy = np.kron(base, np.ones((10, 10))) + rng.normal(0, 20, (250, 250))
             Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8)).save(
-                root / "data/lfw/images" / person / f"{person}_{i:04d}.jpg")
+                faces / person / f"{person}_{i:04d}.jpg")
+    (root / "data/lfw").mkdir(parents=True)
+    imagestore.pack(faces, image_files(faces), root / "data/lfw/images.zip")
     (root / "data/lfw/pairs").mkdir()
     (root / "data/lfw/pairs/pairsDevTrain.txt").write_text(pair_list(rng, 600))
     (root / "data/lfw/pairs/pairsDevTest.txt").write_text(pair_list(rng, 50))
@@ -108,7 +113,7 @@ def test_killed_prepare_leaves_nothing_and_rerun_matches(project):
 
 
 def train_metrics(root):
-    metrics = json.loads((root / "metrics/train.json").read_text())
+    metrics = json.loads((root / "metrics/train_detail.json").read_text())
     rows = (root / "metrics/history.csv").read_text().splitlines()
     timing = ("seconds", "seconds_per_epoch", "ms_per_step")
     return ({k: v for k, v in metrics.items() if k not in timing},
@@ -120,6 +125,7 @@ def test_killed_train_leaves_nothing_and_rerun_is_bit_identical(project):
         finish(stage("prepare", project))
     finish(stage("train", project))
     reference = train_metrics(project)
+    model = (project / "data/model.keras").read_bytes()
     for name in ("data/model.keras", "metrics"):
         path = project / name
         shutil.rmtree(path) if path.is_dir() else path.unlink()
@@ -133,3 +139,4 @@ def test_killed_train_leaves_nothing_and_rerun_is_bit_identical(project):
     assert not (project / "metrics/train.json").exists()
     finish(stage("train", project))
     assert train_metrics(project) == reference  # same params, same machine: same numbers
+    assert (project / "data/model.keras").read_bytes() == model  # and the same file

@@ -1,3 +1,5 @@
+import time
+
 import keras
 import numpy as np
 import pytest
@@ -6,7 +8,14 @@ from lfw_siamese.configs import REFERENCE
 from lfw_siamese.errors import LfwError
 from lfw_siamese.inference import score_pairs
 from lfw_siamese.mining import mine_pairs, mine_positive_batches
-from lfw_siamese.model import AbsDiff, ContrastiveLoss, Cosine, InBatchSoftmax, build_siamese
+from lfw_siamese.model import (
+    AbsDiff,
+    ContrastiveLoss,
+    Cosine,
+    InBatchSoftmax,
+    build_siamese,
+    save_model,
+)
 from lfw_siamese.params import load_params
 from lfw_siamese.training import (
     compiled_model,
@@ -73,12 +82,29 @@ def test_saved_model_loads_in_safe_mode(tmp_path):
     seed_everything(0)
     model = compiled_model({**load_params(ROOT / "params.yaml"), **REFERENCE, **SLIM,
                             "loss": "contrastive"})
-    model.save(tmp_path / "m.keras")
+    save_model(model, tmp_path / "m.keras")
     loaded = keras.saving.load_model(tmp_path / "m.keras", safe_mode=True)
     data = blob_pairs(4)
     np.testing.assert_allclose(model.predict([data["left"], data["right"]], verbose=0),
                                loaded.predict([data["left"], data["right"]], verbose=0))
     assert isinstance(loaded.loss, ContrastiveLoss)
+
+
+def test_the_same_model_saves_to_the_same_bytes(tmp_path):
+    def trained_and_saved(path):
+        keras.backend.clear_session()  # layer names restart, as in a new process
+        seed_everything(0)
+        model = compiled_model({**load_params(ROOT / "params.yaml"), **REFERENCE, **SLIM})
+        data = blob_pairs(8)
+        model.fit([data["left"], data["right"]], data["label"], epochs=1, verbose=0)
+        save_model(model, path)
+        return path.read_bytes()
+
+    first = trained_and_saved(tmp_path / "a.keras")
+    time.sleep(1.1)  # Keras stamps the save time, to the second, into the file
+    assert trained_and_saved(tmp_path / "b.keras") == first
+    assert not list(tmp_path.glob(".*"))  # no temporary left behind
+    keras.saving.load_model(tmp_path / "b.keras", safe_mode=True)
 
 
 def test_a_model_with_a_lambda_is_refused(tmp_path):

@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from lfw_siamese.dataset import load_arrays
+from lfw_siamese.imagestore import ImageStore
 from lfw_siamese.metrics import best_threshold
 
 from .conftest import MIRROR, ROOT, needs_mirror
@@ -57,14 +58,19 @@ def project(tmp_path_factory):
 
 def test_repro_writes_every_metric(project):
     repo, _ = project
-    train = json.loads((repo / "metrics/train.json").read_text())
+    train = json.loads((repo / "metrics/train_detail.json").read_text())
     assert train["epochs"] == 1 and train["pairs_per_epoch"] == 256
-    evaluate = json.loads((repo / "metrics/evaluate.json").read_text())
+    evaluate = json.loads((repo / "metrics/evaluate_detail.json").read_text())
     assert evaluate["test"]["pairs"] == 1000 and evaluate["val"]["pairs"] == 1000
-    assert 0 <= evaluate["test"]["accuracy"] <= 1 and 0 <= evaluate["test"]["auc"] <= 1
-    dataset = json.loads((repo / "metrics/dataset.json").read_text())
+    headline = json.loads((repo / "metrics/evaluate.json").read_text())
+    assert headline["test"]["accuracy"] == evaluate["test"]["accuracy"]
+    assert 0 <= headline["test"]["accuracy"] <= 1 and 0 <= headline["test"]["auc"] <= 1
+    dataset = json.loads((repo / "metrics/analysis/dataset.json").read_text())
     assert dataset["release"]["images"] == 13233 and dataset["release"]["mode"] == "L"
     assert dataset["pairs"]["fold_10"]["pairs"] == 600
+    assert json.loads((repo / "metrics/dataset.json").read_text()) == {
+        "images": 13233, "people": 5749,
+        "shared_people": {"train_val": 0, "train_test": 0, "val_test": 0}}
     release = json.loads((repo / "data/lfw/release.json").read_text())
     assert release["fingerprint"].startswith("b819fd65")
     for png in ("training.png", "evaluation.png", "analysis/people_over_50.png"):
@@ -85,9 +91,12 @@ def test_training_people_are_neither_test_nor_validation_people(project):
     assert len(people) > 3000
 
 
-def test_verify_scores_two_real_photos_with_the_pipeline_model(project):
+def test_verify_scores_two_real_photos_with_the_pipeline_model(project, tmp_path):
     repo, env = project
-    faces = sorted((repo / "data/lfw/images/Zinedine_Zidane").glob("*.jpg"))[:2]
+    store = ImageStore(repo / "data/lfw/images.zip")
+    faces = [tmp_path / f"zidane_{i}.jpg" for i in (1, 2)]
+    for i, path in enumerate(faces, 1):
+        path.write_bytes(store.open(f"Zinedine_Zidane/Zinedine_Zidane_{i:04d}.jpg").read())
     result = run(["lfw-siamese", "verify", "--json", *map(str, faces)], repo, env)
     out = json.loads(result.stdout)
     card = json.loads((repo / "data/verifier.json").read_text())

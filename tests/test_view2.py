@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from lfw_siamese.pairs import Pair
-from lfw_siamese.view2 import aggregate, fold_result, mean_roc, people_of, split_folds
+from lfw_siamese.pairs import Pair, people_of
+from lfw_siamese.view2 import aggregate, fold_result, mean_roc, split_folds
 
 
 def test_split_folds_is_one_based_and_complete():

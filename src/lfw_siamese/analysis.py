@@ -7,7 +7,7 @@ so on; an appearance is one pair in which a person takes part.
 
 from collections import Counter
 
-from .pairs import Pair
+from .pairs import Pair, people_of
 
 
 def release_stats(counts: dict[str, int]) -> dict:
@@ -57,10 +57,6 @@ def top_appearances(pairs: list[Pair], n: int = 10) -> dict[str, list[tuple[str,
         return sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
 
     return {"positive": top(positive), "negative": top(negative), "both": top(both)}
-
-
-def people_of(pairs: list[Pair]) -> set[str]:
-    return {name for pair in pairs for name in pair.people}
 
 
 def images_of(pairs: list[Pair]) -> set[str]:

@@ -18,10 +18,7 @@ import numpy as np
 
 from .errors import LfwError
 from .images import load_image
-
-MODEL = Path("data/model.keras")
-CARD = Path("data/verifier.json")
-BATCH = 64
+from .paths import CARD, MODEL
 
 
 def read_card(path: Path) -> dict:

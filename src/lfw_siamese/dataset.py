@@ -9,9 +9,7 @@ The people file (split by person only) holds every image of the training people:
 import numpy as np
 
 from .fsutil import atomic_output
-from .pairs import Pair
-
-SPLITS = ("train", "val", "test")
+from .pairs import Pair, person_of
 
 
 def split_pairs(pairs: list[Pair], val_fraction: float, seed: int):
@@ -40,13 +38,13 @@ def save_pairs(path, pairs: list[Pair], images: np.ndarray, index: dict[str, int
 
 def save_people(path, files: list[str], images: np.ndarray, index: dict[str, int]) -> None:
     """Write the images `files` (grouped by person folder) with their person ids."""
-    names = sorted({f.split("/")[0] for f in files})
+    names = sorted({person_of(f) for f in files})
     ids = {name: i for i, name in enumerate(names)}
     with atomic_output(path) as tmp:
         np.savez(
             tmp,
             image=images[[index[f] for f in files]],
-            person=np.array([ids[f.split("/")[0]] for f in files], np.int32),
+            person=np.array([ids[person_of(f)] for f in files], np.int32),
             files=np.array(files),
         )
 

@@ -18,11 +18,14 @@ from .errors import LfwError
 LFW_SIDE = 250
 
 
-def load_image(path, size: int, channels: int, crop: int = LFW_SIDE) -> np.ndarray:
-    """One image as a (size, size, channels) uint8 array."""
+def load_image(source, size: int, channels: int, crop: int = LFW_SIDE, label=None) -> np.ndarray:
+    """One image (a path or a binary file object) as a (size, size, channels) uint8 array.
+
+    `label` names it in error messages (default: the path)."""
     mode = "L" if channels == 1 else "RGB"
+    path = label or source
     try:
-        with Image.open(path) as im:
+        with Image.open(source) as im:
             width, height = im.size
             side = min(width, height) * min(crop, LFW_SIDE) / LFW_SIDE
             scale = size / side
@@ -42,15 +45,24 @@ def load_image(path, size: int, channels: int, crop: int = LFW_SIDE) -> np.ndarr
     return array[..., None] if channels == 1 else array
 
 
-def load_images(paths, size: int, channels: int, crop: int = LFW_SIDE, workers=None):
-    """Decode many images in parallel threads (Pillow releases the GIL while decoding)."""
-    paths = [Path(p) for p in paths]
-    out = np.empty((len(paths), size, size, channels), np.uint8)
+def load_images(sources, size: int, channels: int, crop: int = LFW_SIDE, workers=None,
+                labels=None):
+    """Decode many images (paths or file objects) in parallel threads (Pillow releases the
+    GIL while decoding); `labels`, if given, name them in error messages."""
+    sources = [s if hasattr(s, "read") else Path(s) for s in sources]
+    labels = labels or [None] * len(sources)
+    out = np.empty((len(sources), size, size, channels), np.uint8)
 
     def work(i):
-        out[i] = load_image(paths[i], size, channels, crop)
+        out[i] = load_image(sources[i], size, channels, crop, labels[i])
 
     with ThreadPoolExecutor(workers or os.cpu_count()) as pool:
-        for _ in pool.map(work, range(len(paths))):
+        for _ in pool.map(work, range(len(sources))):
             pass
     return out
+
+
+def load_from_store(store, files, size: int, channels: int, crop: int = LFW_SIDE, workers=None):
+    """Decode images of an `ImageStore` by name, as `load_images` does."""
+    return load_images([store.open(f) for f in files], size, channels, crop, workers,
+                       [store.label(f) for f in files])

@@ -8,7 +8,7 @@ the fixed 2,200 training pairs stay whole and no person is on two sides of the s
 import numpy as np
 
 from .errors import LfwError
-from .pairs import Pair, image_name
+from .pairs import Pair, image_name, person_of
 
 VAL_PAIRS = 1000  # mined validation pairs of the by-person split, half same person
 
@@ -99,6 +99,6 @@ def people_split(counts: dict[str, int], dev_train, dev_test, val_fraction: floa
     train_people, val_people = split_people(counts, dev_train, dev_test, val_fraction, seed)
     val_files = person_images(val_people, counts)
     ids = {name: i for i, name in enumerate(val_people)}
-    val_ids = np.array([ids[f.split("/")[0]] for f in val_files])
+    val_ids = np.array([ids[person_of(f)] for f in val_files])
     return person_images(train_people, counts), mined_pair_list(val_files, val_ids, VAL_PAIRS,
                                                                 seed)

@@ -23,11 +23,21 @@ class Pair:
 
     @property
     def people(self) -> tuple[str, str]:
-        return self.left.split("/")[0], self.right.split("/")[0]
+        return person_of(self.left), person_of(self.right)
 
 
 def image_name(person: str, index: int) -> str:
     return f"{person}/{person}_{index:04d}.jpg"
+
+
+def person_of(name: str) -> str:
+    """The person of an image name `<Person>/<Person>_NNNN.jpg`."""
+    return name.split("/")[0]
+
+
+def people_of(pairs: list[Pair]) -> set[str]:
+    """Everyone who appears in `pairs`."""
+    return {name for pair in pairs for name in pair.people}
 
 
 def _is_count(field: str) -> bool:
@@ -102,6 +112,6 @@ def read_pairs(path, counts: dict | None = None) -> list[Pair]:
     return parse_pairs(text, str(path), counts)
 
 
-def image_counts(images) -> dict[str, int]:
-    """Number of images per person in a release's images folder."""
-    return dict(Counter(p.parent.name for p in Path(images).glob("*/*.jpg")))
+def image_counts(files) -> dict[str, int]:
+    """Number of images per person among image names `<Person>/<Person>_NNNN.jpg`."""
+    return dict(Counter(person_of(f) for f in files))

@@ -1,8 +1,6 @@
 """Compile and fit the siamese model from checked parameters, reproducibly."""
 
 import math
-import os
-import platform
 import time
 
 import keras
@@ -191,14 +189,3 @@ def fit(model: keras.Model, batches: PairBatches, val: dict, p: dict) -> list[di
     if p["loss"] == "batch_softmax":
         calibrate(model, *calibration)  # for the weights kept, if early stopping restored some
     return log.rows
-
-
-def hardware() -> str:
-    """A short description of where training ran: CPU model and cores, or the GPU."""
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    return f"{cpu}, {os.cpu_count()} cores"

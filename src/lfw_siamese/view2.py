@@ -21,10 +21,6 @@ def split_folds(pairs: list[Pair], test_fold: int):
             [p for p in pairs if p.fold == test_fold - 1])
 
 
-def people_of(pairs: list[Pair]) -> set[str]:
-    return {name for pair in pairs for name in pair.people}
-
-
 def mean_roc(curves: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
     """True positive rates averaged over folds at the false positive rates of ROC_GRID."""
     tprs = []

@@ -1,0 +1,16 @@
+"""Where the pipeline's files live, named once (relative to the project root, as in dvc.yaml)."""
+
+from pathlib import Path
+
+CHECKED = Path("data/params.checked")   # check_params: constant marker
+LFW = Path("data/lfw")                   # download: the verified release
+IMAGES = LFW / "images.zip"              #   its images, one stored zip
+PAIR_LISTS = LFW / "pairs"               #   pairsDevTrain.txt, pairsDevTest.txt, pairs.txt
+RELEASE_CARD = LFW / "release.json"      #   what was verified
+DOWNLOADS = Path("data/downloads")       # cache of downloaded archives (checked, not trusted)
+PAIRS = Path("data/pairs")               # prepare: {train,val,test,people}.npz
+MODEL = Path("data/model.keras")         # train
+CARD = Path("data/verifier.json")        # evaluate: what `lfw-siamese verify` needs
+VIEW2 = Path("data/view2")               # view2: images.npz, fold_N.keras
+METRICS = Path("metrics")
+PLOTS = METRICS / "plots"

@@ -1,0 +1,118 @@
+"""Every stage of both dvc.yaml files declares exactly the project modules its script uses,
+and the pipeline paths its script names (so DVC never keeps a stale output)."""
+
+import ast
+from pathlib import Path
+
+import pytest
+import yaml
+
+from lfw_siamese import paths
+
+from .conftest import ROOT
+
+PACKAGE = ROOT / "src" / "lfw_siamese"
+PIPELINES = (ROOT / "dvc.yaml", ROOT / "view2" / "dvc.yaml")
+UNTRACKED = {str(paths.DOWNLOADS)}  # the download cache: checked on use, never a DVC output
+
+
+def module_file(name: str) -> Path | None:
+    """src/lfw_siamese/<name>.py for a module `lfw_siamese.<name>`, else None."""
+    parts = name.split(".")
+    if parts[0] != "lfw_siamese":
+        return None
+    path = PACKAGE.joinpath(*parts[1:]).with_suffix(".py") if parts[1:] else PACKAGE / "__init__.py"
+    return path if path.is_file() else None
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Project modules a file imports anywhere in it (function-level imports included)."""
+    tree = ast.parse(path.read_text())
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:  # relative: inside the package
+                base = "lfw_siamese" + (f".{base}" if base else "")
+            found.add(base)
+            found |= {f"{base}.{a.name}" for a in node.names}  # `from pkg import module`
+    return {m for m in found if module_file(m)}
+
+
+def used_files(script: Path) -> set[Path]:
+    """The package files a stage script loads: its imports, theirs, and __init__.py."""
+    todo, seen = [script], set()
+    while todo:
+        for name in imported_modules(todo.pop()):
+            file = module_file(name)
+            if file not in seen:
+                seen.add(file)
+                todo.append(file)
+    if seen:
+        seen.add(PACKAGE / "__init__.py")
+    return seen
+
+
+def named_paths(script: Path) -> set[str]:
+    """Pipeline paths (lfw_siamese.paths constants) a stage script names."""
+    constants = {k: str(v) for k, v in vars(paths).items() if isinstance(v, Path)}
+    tree = ast.parse(script.read_text())
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "lfw_siamese.paths":
+            names |= {a.name for a in node.names}
+        elif isinstance(node, ast.Attribute) and getattr(node.value, "id", None) == "paths":
+            names.add(node.attr)
+    return {constants[n] for n in names if n in constants}
+
+
+def stages():
+    for pipeline in PIPELINES:
+        for name, stage in yaml.safe_load(pipeline.read_text())["stages"].items():
+            yield f"{pipeline.relative_to(ROOT)}:{name}", stage.get("do", stage)
+
+
+def problems(stage: dict) -> list[str]:
+    """What a stage's declarations miss or declare in vain."""
+    script = ROOT / stage["cmd"].split()[1]
+    declared = [str(d) for d in stage.get("deps", [])]
+    outs = [next(iter(o)) if isinstance(o, dict) else o
+            for key in ("outs", "metrics", "plots") for o in stage.get(key, [])]
+    found = []
+    if script.relative_to(ROOT).as_posix() not in declared:
+        found.append(f"missing dependency {script.relative_to(ROOT)} (the script itself)")
+    used = {f.relative_to(ROOT).as_posix() for f in used_files(script)}
+    listed = {d for d in declared if d.startswith("src/")}
+    found += [f"missing dependency {f}" for f in sorted(used - listed)]
+    found += [f"stale dependency {f} (the script does not use it)" for f in sorted(listed - used)]
+    for path in sorted(named_paths(script) - UNTRACKED):
+        if not any(path == d or path.startswith(d + "/") or d.startswith(path + "/")
+                   for d in declared + [str(o) for o in outs]):
+            found.append(f"{path}: named by the script, neither a dependency nor an output")
+    return found
+
+
+@pytest.mark.parametrize("where, stage", list(stages()), ids=[w for w, _ in stages()])
+def test_stage_declares_what_its_script_uses(where, stage):
+    assert problems(stage) == [], f"{where}: " + "; ".join(problems(stage))
+
+
+def test_a_dependency_removed_on_purpose_is_reported():
+    stage = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]["prepare"]
+    assert problems(stage) == []
+    stage["deps"].remove("src/lfw_siamese/images.py")
+    stage["deps"].remove("data/lfw")
+    assert problems(stage) == [
+        "missing dependency src/lfw_siamese/images.py",
+        "data/lfw/images.zip: named by the script, neither a dependency nor an output",
+        "data/lfw/pairs: named by the script, neither a dependency nor an output",
+    ]
+
+
+def test_an_unused_dependency_is_reported_as_stale():
+    stage = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]["analyze"]
+    stage["deps"].append("src/lfw_siamese/model.py")
+    assert problems(stage) == [
+        "stale dependency src/lfw_siamese/model.py (the script does not use it)"]
