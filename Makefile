@@ -45,6 +45,16 @@ grid-reduced: setup
 grid-table: setup
 	python scripts/grid.py table
 
+# Experiments side by side, led by their results, in 120 columns (README, Experiments).
+COMPARE_DROP := Created|threshold|.*eer|.*_at_0\.5|val\.accuracy|train\..*|time\..*|step|data/.*
+.PHONY: compare plots
+compare: setup
+	dvc exp show --only-changed --drop '$(COMPARE_DROP)'
+
+# The plots page (offline: plots/offline.html carries the chart libraries).
+plots: setup
+	dvc plots show
+
 # The recipe (params.yaml) with 3 seeds, and the recipe less each ingredient.
 ablations: setup
 	python scripts/grid.py queue --set ablations --only recipe --seeds 0 1 2

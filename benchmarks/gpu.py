@@ -24,16 +24,16 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 
-def step_ms(p: dict, batch: int, mixed: bool, steps: int = 30) -> float:
+def step_ms(p, batch: int, mixed: bool, steps: int = 30) -> float:
     import keras
 
     from lfw_siamese.training import compiled_model, seed_everything
 
     keras.mixed_precision.set_global_policy("mixed_bfloat16" if mixed else "float32")
     seed_everything(0)
-    model = compiled_model({**p, "batch_size": batch})
+    model = compiled_model(p.replace(batch_size=batch))
     rng = np.random.default_rng(0)
-    shape = (steps * batch, p["image_size"], p["image_size"], p["channels"])
+    shape = (steps * batch, p.image_size, p.image_size, p.channels)
     x = [rng.integers(0, 256, shape, dtype=np.uint8) for _ in range(2)]
     y = rng.integers(0, 2, steps * batch).astype("float32")
     model.fit(x, y, batch_size=batch, epochs=1, verbose=0)  # compile
@@ -42,26 +42,22 @@ def step_ms(p: dict, batch: int, mixed: bool, steps: int = 30) -> float:
     return 1000 * (time.perf_counter() - start) / steps
 
 
-def full_run(p: dict, data: Path, epochs: int) -> dict:
+def full_run(p, data: Path, epochs: int) -> dict:
     import keras
 
     from lfw_siamese import metrics as m
     from lfw_siamese.dataset import load_arrays
     from lfw_siamese.inference import score_pairs
-    from lfw_siamese.training import compiled_model, fit, seed_everything, training_batches
+    from lfw_siamese.training import train
 
     keras.mixed_precision.set_global_policy("float32")
     split = {s: load_arrays(data / f"{s}.npz") for s in ("train", "val", "test")}
-    if split["train"]["left"].shape[-1] != p["channels"]:  # grayscale carried to save space
+    if split["train"]["left"].shape[-1] != p.channels:  # grayscale carried to save space
         for d in split.values():
-            d["left"], d["right"] = (np.repeat(d[k], p["channels"], axis=-1)
+            d["left"], d["right"] = (np.repeat(d[k], p.channels, axis=-1)
                                      for k in ("left", "right"))
-    p = {**p, "epochs": epochs}
-    seed_everything(p["seed"])
-    model = compiled_model(p)
-    start = time.perf_counter()
-    rows = fit(model, training_batches(p, split["train"], None), split["val"], p)
-    seconds = time.perf_counter() - start
+    run = train(p.replace(epochs=epochs), split["val"], pairs=split["train"])
+    model, rows, seconds = run.model, run.history, run.seconds
     val = score_pairs(model, split["val"]["left"], split["val"]["right"])
     threshold = m.best_threshold(split["val"]["label"], val)
     test = score_pairs(model, split["test"]["left"], split["test"]["right"])
@@ -81,7 +77,7 @@ def main() -> None:
     from lfw_siamese.configs import REFERENCE
     from lfw_siamese.params import load_params
 
-    p = {**load_params(ROOT / "params.yaml"), **REFERENCE}
+    p = load_params(ROOT / "params.yaml").replace(**REFERENCE)
     devices = "unknown"
     if keras.backend.backend() == "jax":
         import jax

@@ -40,23 +40,23 @@ def backend_matmul_flops(n: int = 2048) -> float:
     return 2 * n**3 / best_of(lambda: keras.ops.convert_to_numpy(keras.ops.matmul(a, a)), 5)
 
 
-def in_memory_batches(p: dict, steps: int):
+def in_memory_batches(p, steps: int):
     from lfw_siamese.training import PairBatches
 
     rng = np.random.default_rng(0)
-    n = steps * p["batch_size"]
-    shape = (p["image_size"], p["image_size"], p["channels"])
+    n = steps * p.batch_size
+    shape = (p.image_size, p.image_size, p.channels)
     images = rng.integers(0, 256, (2 * n, *shape), dtype=np.uint8)
-    fixed = (np.arange(n), np.arange(n, 2 * n), np.arange(n) % 2)
-    return PairBatches(images, lambda _rng: fixed, p["batch_size"], False, 0, shuffle=False)
+    fixed = (np.arange(n), np.arange(n, 2 * n), (np.arange(n) % 2).astype(np.uint8))
+    return PairBatches(images, lambda _rng: fixed, n, p.batch_size, False, 0, shuffle=False)
 
 
-def real_batches(p: dict, steps: int):
+def real_objective(p, steps: int):
     from lfw_siamese.dataset import load_arrays
-    from lfw_siamese.training import training_batches
+    from lfw_siamese.training import objective_for
 
     people = load_arrays(ROOT / "data/pairs/people.npz")
-    return training_batches({**p, "pairs_per_epoch": steps * p["batch_size"]}, None, people)
+    return objective_for(p.replace(pairs_per_epoch=steps * p.batch_size), None, people)
 
 
 def time_steps(trainer, batches, steps: int) -> float:
@@ -71,22 +71,22 @@ def time_steps(trainer, batches, steps: int) -> float:
 
 def measure(only: str | None, steps: int) -> dict:
     """In this process (oneDNN as the environment sets it): rows and the backend matmul rate."""
-    from lfw_siamese.training import compiled_model, seed_everything, trainer_for
+    from lfw_siamese.training import compiled_model, in_batch_trainer, seed_everything
 
     recipe = load_params(ROOT / "params.yaml")
-    configs = {"reference": {**recipe, **REFERENCE}, "recipe": recipe}
+    configs = {"reference": recipe.replace(**REFERENCE), "recipe": recipe}
     rows = []
     for name, p in configs.items():
         if only and name != only:
             continue
         seed_everything(0)
         model = compiled_model(p)
-        trainer = trainer_for(model, p)
+        trainer = in_batch_trainer(model, p) if p.loss == "batch_softmax" else model
         feeds = {"in memory": in_memory_batches(p, steps)}
         if name == "recipe" and (ROOT / "data/pairs/people.npz").is_file():
-            feeds["real input pipeline"] = real_batches(p, steps)
+            feeds["real input pipeline"] = real_objective(p, steps).batches
         for feed, batches in feeds.items():
-            rows.append({"model": name, "fed from": feed, "batch": p["batch_size"],
+            rows.append({"model": name, "fed from": feed, "batch": p.batch_size,
                          "step": time_steps(trainer, batches, steps),
                          "flops_per_pair": 2 * 3 * twin_flops(model)})
     return {"rows": rows, "backend_rate": backend_matmul_flops()}

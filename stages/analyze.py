@@ -56,22 +56,22 @@ def main() -> None:
     lists = {name: read_pairs(paths.PAIR_LISTS / f"{name}.txt", counts)
              for name in ("pairsDevTrain", "pairsDevTest", "pairs")}
     pool = []
-    if p["split"] == "people":
+    if p.split == "people":
         pool, val = people_split(counts, lists["pairsDevTrain"], lists["pairsDevTest"],
-                                 p["val_fraction"], p["split_seed"])
+                                 p.val_fraction, p.split_seed)
         train = lists["pairsDevTrain"]
     else:
-        train, val = split_pairs(lists["pairsDevTrain"], p["val_fraction"], p["split_seed"])
+        train, val = split_pairs(lists["pairsDevTrain"], p.val_fraction, p.split_seed)
     folds = sorted({pair.fold for pair in lists["pairs"]})
     report = {
-        "release": {"name": p["release"], **a.release_stats(counts),
+        "release": {"name": p.release, **a.release_stats(counts),
                     **image_properties(store)},
         "pairsDevTrain": a.pair_stats(lists["pairsDevTrain"]),
         "pairsDevTest": a.pair_stats(lists["pairsDevTest"]),
         "pairs": {"total": a.pair_stats(lists["pairs"]),
                   **{f"fold_{k + 1}": a.pair_stats([q for q in lists["pairs"] if q.fold == k])
                      for k in folds}},
-        "split": {"kind": p["split"], "train": a.pair_stats(train), "val": a.pair_stats(val),
+        "split": {"kind": p.split, "train": a.pair_stats(train), "val": a.pair_stats(val),
                   "train_val_shared": a.overlap(train, val),
                   "train_test_shared": a.overlap(train, lists["pairsDevTest"]),
                   "val_test_shared": a.overlap(val, lists["pairsDevTest"])},

@@ -15,7 +15,7 @@ def main() -> None:
     p = load_params()
     MARKER.parent.mkdir(exist_ok=True)
     MARKER.write_text("params.yaml passed its checks\n")
-    print(f"params.yaml: {len(p)} parameters checked")
+    print(f"params.yaml: {len(vars(p))} parameters checked")
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from lfw_siamese.releases import N_IMAGES, N_PEOPLE, PAIR_LISTS, RELEASES
 
 
 def main() -> None:
-    release = RELEASES[load_params()["release"]]
+    release = RELEASES[load_params().release]
     out = paths.LFW
     with atomic_output(out) as tmp:
         pair_lists = tmp / paths.PAIR_LISTS.relative_to(out)

@@ -30,12 +30,12 @@ def main() -> None:
     from lfw_siamese.plots import evaluation, gallery
 
     model = load_model(MODEL)
-    loss = make_loss(p["loss"], p["margin"])
+    loss = make_loss(p.loss, p.margin)
     data, scores = {}, {}
     for split in ("val", "test"):
         data[split] = load_arrays(PAIRS / f"{split}.npz")
         d = data[split]
-        scores[split] = score_pairs(model, d["left"], d["right"], p["tta"])
+        scores[split] = score_pairs(model, d["left"], d["right"], p.tta)
     threshold = m.best_threshold(data["val"]["label"], scores["val"])
     report, rocs = {"threshold": threshold}, {}
     for split in ("val", "test"):
@@ -51,8 +51,8 @@ def main() -> None:
         "threshold": threshold,
         "test": {k: report["test"][k] for k in ("accuracy", "auc", "eer", "accuracy_at_0.5")},
         "val": {k: report["val"][k] for k in ("accuracy", "auc")}})
-    write_json(CARD, {"model": str(MODEL), "release": p["release"], "image_size": p["image_size"],
-                      "channels": p["channels"], "crop": p["crop"], "tta": p["tta"],
+    write_json(CARD, {"model": str(MODEL), "release": p.release, "image_size": p.image_size,
+                      "channels": p.channels, "crop": p.crop, "tta": p.tta,
                       "threshold": threshold, "val_accuracy": report["val"]["accuracy"]})
     fpr, tpr, _ = rocs["test"]
     write_csv(METRICS / "roc.csv", ["fpr", "tpr"],

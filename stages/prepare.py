@@ -26,16 +26,16 @@ def main() -> None:
     dev_train = read_pairs(paths.PAIR_LISTS / "pairsDevTrain.txt", counts)
     test = read_pairs(paths.PAIR_LISTS / "pairsDevTest.txt", counts)
     pool = []
-    if p["split"] == "people":
-        pool, val = people_split(counts, dev_train, test, p["val_fraction"], p["split_seed"])
+    if p.split == "people":
+        pool, val = people_split(counts, dev_train, test, p.val_fraction, p.split_seed)
         train = dev_train
         print(f"people: {len({person_of(f) for f in pool})} for training ({len(pool)} "
               f"images), validation pairs mined from others")
     else:
-        train, val = split_pairs(dev_train, p["val_fraction"], p["split_seed"])
+        train, val = split_pairs(dev_train, p.val_fraction, p.split_seed)
     files = sorted({f for pair in train + val + test for f in (pair.left, pair.right)} | set(pool))
-    print(f"decoding {len(files)} images to {p['image_size']}px x {p['channels']} channels")
-    images = load_from_store(store, files, p["image_size"], p["channels"], p["crop"])
+    print(f"decoding {len(files)} images to {p.image_size}px x {p.channels} channels")
+    images = load_from_store(store, files, p.image_size, p.channels, p.crop)
     index = {name: i for i, name in enumerate(files)}
     with atomic_output(paths.PAIRS) as tmp:
         tmp.mkdir()

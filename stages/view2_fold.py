@@ -3,13 +3,13 @@
 `train_pairs: dev` trains on the nine folds' pairs only (image-restricted); `mined` mines
 pairs from all images of the nine folds' people (unrestricted). The threshold is chosen on
 the nine folds' pairs, which also serve as the per-epoch monitor; early stopping is off.
+A killed fold resumes from its checkpoint (data/checkpoints/view2-fold-N/).
 Fold N trains with seed + N, so the folds are ten different initialisations.
 Writes data/view2/fold_N.keras, metrics/view2/fold_N.json and metrics/view2/fold_N.csv
 (every held-out pair's score).
 """
 
 import sys
-import time
 
 import numpy as np
 
@@ -36,11 +36,11 @@ def main() -> None:
     if len(sys.argv) != 2 or not sys.argv[1].isdigit() or not 1 <= int(sys.argv[1]) <= FOLDS:
         raise LfwError(f"usage: view2_fold.py N, with N the held-out fold (1-{FOLDS})")
     fold = int(sys.argv[1])
-    p = {**load_params(), "patience": 0}
+    p = load_params().replace(patience=0)
     from lfw_siamese.dataset import load_arrays
     from lfw_siamese.inference import score_pairs
     from lfw_siamese.model import save_model
-    from lfw_siamese.training import compiled_model, fit, seed_everything, training_batches
+    from lfw_siamese.training import train as train_model
 
     pairs = read_pairs(paths.PAIR_LISTS / "pairs.txt", ImageStore(paths.IMAGES).counts())
     train, test = split_folds(pairs, fold)
@@ -54,20 +54,18 @@ def main() -> None:
     pool = np.isin([person_of(f) for f in data["files"]], sorted(people_of(train)))
     people = {"image": data["image"][pool], "person": np.unique(data["person"][pool],
                                                                return_inverse=True)[1]}
-    seed_everything(p["seed"] + fold)
-    model = compiled_model(p)
-    start = time.perf_counter()
-    rows = fit(model, training_batches(p, train_arrays, people), train_arrays, p)
-    seconds = time.perf_counter() - start
+    run = train_model(p, train_arrays, pairs=train_arrays, people=people, seed=p.seed + fold,
+                      checkpoint=paths.CHECKPOINTS / f"view2-fold-{fold}")
+    model = run.model
     save_model(model, DATA / f"fold_{fold}.keras")
-    scores = {name: score_pairs(model, a["left"], a["right"], p["tta"])
+    scores = {name: score_pairs(model, a["left"], a["right"], p.tta)
               for name, a in (("train", train_arrays), ("test", test_arrays))}
     result = fold_result(train_arrays["label"], scores["train"], test_arrays["label"],
                          scores["test"])
     write_json(METRICS / f"fold_{fold}.json", {
-        "fold": fold, **result, "training": p["train_pairs"], "epochs": len(rows),
-        "train_seconds": round(seconds, 1), "training_people": len(people_of(train)),
-        "training_images": int(pool.sum())})
+        "fold": fold, **result, "training": p.train_pairs, "epochs": len(run.history),
+        "train_seconds": round(run.seconds, 1), "resumed_after_epoch": run.resumed_at,
+        "training_people": len(people_of(train)), "training_images": int(pool.sum())})
     write_csv(METRICS / f"fold_{fold}.csv", ["left_file", "right_file", "label", "score"],
               [(q.left, q.right, int(q.same), repr(float(s)))
                for q, s in zip(test, scores["test"], strict=True)])

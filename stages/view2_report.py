@@ -31,7 +31,7 @@ def main() -> None:
             rows = list(csv.DictReader(f))
         curves.append(m.roc_curve([int(r["label"]) for r in rows],
                                   [float(r["score"]) for r in rows]))
-    summary = {"release": p["release"], "training": folds[0]["training"], **aggregate(folds)}
+    summary = {"release": p.release, "training": folds[0]["training"], **aggregate(folds)}
     roc = mean_roc(curves)
     write_json(METRICS / "view2.json", summary)
     write_csv(METRICS / "view2_roc.csv", ["fpr", "tpr"],

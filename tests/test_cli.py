@@ -27,7 +27,8 @@ def trained(tmp_path_factory):
     """A small (untrained) lean model and its card, as the evaluate stage leaves them."""
     root = tmp_path_factory.mktemp("verifier")
     seed_everything(0)
-    build_siamese(32, 1, [4, 8, 8, 8], 8, True, "lean", "cosine").save(root / "model.keras")
+    build_siamese(image_size=32, channels=1, filters=[4, 8, 8, 8], dense_units=8,
+                  batch_norm=True, twin="lean", head="cosine").save(root / "model.keras")
     (root / "verifier.json").write_text(json.dumps(CARD))
     return root
 

@@ -13,7 +13,9 @@ from .conftest import ROOT
 
 PACKAGE = ROOT / "src" / "lfw_siamese"
 PIPELINES = (ROOT / "dvc.yaml", ROOT / "view2" / "dvc.yaml")
-UNTRACKED = {str(paths.DOWNLOADS)}  # the download cache: checked on use, never a DVC output
+# Deliberately not DVC outputs: the download cache (checked on use) and the checkpoints of
+# unfinished runs (a `persist` output would keep the stage out of DVC's run-cache).
+UNTRACKED = {str(paths.DOWNLOADS), str(paths.CHECKPOINTS)}
 
 
 def module_file(name: str) -> Path | None:

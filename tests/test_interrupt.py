@@ -113,14 +113,16 @@ def test_killed_prepare_leaves_nothing_and_rerun_matches(project):
 
 
 def train_metrics(root):
-    metrics = json.loads((root / "metrics/train_detail.json").read_text())
-    rows = (root / "metrics/history.csv").read_text().splitlines()
-    timing = ("seconds", "seconds_per_epoch", "ms_per_step")
-    return ({k: v for k, v in metrics.items() if k not in timing},
-            [",".join(r.split(",")[:-2]) for r in rows])  # drop the two timing columns
+    """What training wrote, less the wall times and whether it was resumed."""
+    detail = json.loads((root / "metrics/train_detail.json").read_text())
+    untimed = {k: v for k, v in detail.items()
+               if k not in ("seconds", "seconds_per_epoch", "ms_per_step", "resumed_after_epoch")}
+    curves = {f.name: f.read_text() for f in (root / "metrics/train").rglob("*.tsv")
+              if "seconds" not in f.name}
+    return untimed, curves
 
 
-def test_killed_train_leaves_nothing_and_rerun_is_bit_identical(project):
+def test_killed_train_resumes_and_ends_bit_identical(project):
     if not (project / "data/pairs").exists():
         finish(stage("prepare", project))
     finish(stage("train", project))
@@ -136,7 +138,9 @@ def test_killed_train_leaves_nothing_and_rerun_is_bit_identical(project):
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert not (project / "data/model.keras").exists()
-    assert not (project / "metrics/train.json").exists()
-    finish(stage("train", project))
+    assert not (project / "metrics/train_detail.json").exists()
+    out = finish(stage("train", project))
+    assert "resuming after epoch 1 of an interrupted run" in out
+    assert not (project / "data/checkpoints/train").exists()  # removed once finished
     assert train_metrics(project) == reference  # same params, same machine: same numbers
     assert (project / "data/model.keras").read_bytes() == model  # and the same file

@@ -19,15 +19,25 @@ from lfw_siamese.model import (
 from lfw_siamese.params import load_params
 from lfw_siamese.training import (
     compiled_model,
-    fit,
     learning_rate,
+    objective_for,
     seed_everything,
-    training_batches,
+    train,
 )
 
 from .conftest import ROOT, blob_pairs
 
 SLIM = dict(image_size=65, channels=1, filters=[8, 16, 16, 32], dense_units=64)
+RECIPE = load_params(ROOT / "params.yaml")
+KOCH = dict(twin="koch", head="l1")  # build_siamese's other arguments
+
+
+def params(*overrides: dict, **changes):
+    """params.yaml's recipe with some values changed (checked), later ones winning."""
+    merged = {}
+    for override in (*overrides, changes):
+        merged.update(override)
+    return RECIPE.replace(**merged)
 
 
 def count(weights):
@@ -35,20 +45,24 @@ def count(weights):
 
 
 def test_reference_parameter_count():
-    p = {**load_params(ROOT / "params.yaml"), **REFERENCE}
-    model = build_siamese(p["image_size"], p["channels"], p["filters"], p["dense_units"],
-                          p["batch_norm"])
+    p = params(REFERENCE)
+    model = build_siamese(image_size=p.image_size, channels=p.channels, filters=p.filters,
+                          dense_units=p.dense_units, batch_norm=p.batch_norm, twin=p.twin,
+                          head=p.head)
     assert model.count_params() == 38_966_849
     assert count(model.trainable_weights) == 38_965_697
     assert count(model.non_trainable_weights) == 1_152
 
 
 def test_without_batch_norm_only_the_bn_parameters_go():
-    assert build_siamese(batch_norm=False).count_params() == 38_966_849 - 2 * 1_152
+    p = params(REFERENCE)
+    model = build_siamese(image_size=p.image_size, channels=p.channels, filters=p.filters,
+                          dense_units=p.dense_units, batch_norm=False, twin=p.twin, head=p.head)
+    assert model.count_params() == 38_966_849 - 2 * 1_152
 
 
 def test_both_inputs_go_through_one_shared_twin():
-    model = build_siamese(**SLIM)
+    model = build_siamese(**SLIM, **KOCH, batch_norm=True)
     twins = [layer for layer in model.layers if isinstance(layer, keras.Model)]
     assert len(twins) == 1
     kernels = [w for w in model.weights if w.path.endswith("kernel") and "conv" in w.path]
@@ -58,7 +72,7 @@ def test_both_inputs_go_through_one_shared_twin():
 
 def test_score_is_symmetric_and_a_probability():
     seed_everything(1)
-    model = build_siamese(**SLIM)
+    model = build_siamese(**SLIM, **KOCH, batch_norm=True)
     data = blob_pairs(8)
     ab = model.predict([data["left"], data["right"]], verbose=0)
     ba = model.predict([data["right"], data["left"]], verbose=0)
@@ -80,8 +94,7 @@ def test_contrastive_loss_by_hand():
 
 def test_saved_model_loads_in_safe_mode(tmp_path):
     seed_everything(0)
-    model = compiled_model({**load_params(ROOT / "params.yaml"), **REFERENCE, **SLIM,
-                            "loss": "contrastive"})
+    model = compiled_model(params(REFERENCE, SLIM, loss="contrastive"))
     save_model(model, tmp_path / "m.keras")
     loaded = keras.saving.load_model(tmp_path / "m.keras", safe_mode=True)
     data = blob_pairs(4)
@@ -94,7 +107,7 @@ def test_the_same_model_saves_to_the_same_bytes(tmp_path):
     def trained_and_saved(path):
         keras.backend.clear_session()  # layer names restart, as in a new process
         seed_everything(0)
-        model = compiled_model({**load_params(ROOT / "params.yaml"), **REFERENCE, **SLIM})
+        model = compiled_model(params(REFERENCE, SLIM))
         data = blob_pairs(8)
         model.fit([data["left"], data["right"]], data["label"], epochs=1, verbose=0)
         save_model(model, path)
@@ -116,21 +129,19 @@ def test_a_model_with_a_lambda_is_refused(tmp_path):
 
 
 def test_training_learns_a_synthetic_task():
-    p = {**load_params(ROOT / "params.yaml"), **REFERENCE, **SLIM, "optimizer": "adam",
-         "lr": 0.001, "epochs": 4, "batch_size": 32}
-    seed_everything(0)
-    model = compiled_model(p)
-    rows = fit(model, training_batches(p, blob_pairs(512, seed=1), None), blob_pairs(256, seed=2), p)
+    p = params(REFERENCE, SLIM, optimizer="adam", lr=0.001, epochs=4, batch_size=32)
+    rows = train(p, blob_pairs(256, seed=2), pairs=blob_pairs(512, seed=1)).history
     assert [r["epoch"] for r in rows] == [1, 2, 3, 4]
     assert rows[-1]["val_accuracy"] > 0.8  # chance is 0.5
     assert rows[1]["learning_rate"] == pytest.approx(0.001 * 0.99)
 
 
 LEAN = dict(image_size=32, channels=1, filters=[8, 8, 16, 16], dense_units=16, twin="lean")
+LEAN_MODEL = dict(**LEAN, batch_norm=True)
 
 
 def test_lean_twin_shapes_and_shared_weights():
-    model = build_siamese(**LEAN, head="cosine")
+    model = build_siamese(**LEAN_MODEL, head="cosine")
     twin = next(layer for layer in model.layers if isinstance(layer, keras.Model))
     assert twin.output.shape == (None, 16)
     # the score is a learned scale and offset of one cosine: 2 parameters on top of the twin
@@ -140,7 +151,7 @@ def test_lean_twin_shapes_and_shared_weights():
 @pytest.mark.parametrize("head", ["l1", "cosine"])
 def test_heads_are_symmetric_probabilities_and_survive_a_safe_reload(tmp_path, head):
     seed_everything(0)
-    model = build_siamese(**LEAN, head=head)
+    model = build_siamese(**LEAN_MODEL, head=head)
     data = blob_pairs(6, size=32)
     ab = model.predict([data["left"], data["right"]], verbose=0)
     np.testing.assert_allclose(ab, model.predict([data["right"], data["left"]], verbose=0),
@@ -159,7 +170,7 @@ def test_cosine_by_hand():
 
 def test_test_time_augmentation_averages_the_flipped_pair():
     seed_everything(0)
-    model = build_siamese(**LEAN)
+    model = build_siamese(**LEAN_MODEL, head="l1")
     data = blob_pairs(5, size=32)
     plain = score_pairs(model, data["left"], data["right"])
     flipped = score_pairs(model, data["left"][:, :, ::-1], data["right"][:, :, ::-1])
@@ -172,29 +183,29 @@ def test_mined_batches_are_balanced_distorted_and_redrawn_each_epoch():
     rng = np.random.default_rng(0)
     people = {"image": rng.integers(0, 256, (40, 16, 16, 1), dtype=np.uint8),
               "person": np.repeat(np.arange(10), 4).astype(np.int32)}
-    p = {**load_params(ROOT / "params.yaml"), "train_pairs": "mined", "pairs_per_epoch": 20,
-         "loss": "bce", "batch_size": 8, "augment": True, "seed": 0}
-    batches = training_batches(p, None, people)
-    assert len(batches) == 3 and batches.label.sum() == 10
+    p = params(train_pairs="mined", pairs_per_epoch=20, loss="bce", batch_size=8, augment=True,
+               seed=0)
+    batches = objective_for(p, None, people).batches
+    assert len(batches) == 3
     (left, right), label = batches[0]
+    assert batches.pairs[2].sum() == 10  # the epoch's 20 pairs: half same person
     assert left.shape == (8, 16, 16, 1) and left.dtype == np.uint8 and label.shape == (8,)
     assert not any(np.array_equal(left[0], image) for image in people["image"])  # distorted
-    first = batches.left.copy()
+    first = batches.pairs[0].copy()
     batches.on_epoch_end()
-    assert not np.array_equal(first, batches.left)
+    batches[0]
+    assert not np.array_equal(first, batches.pairs[0])
 
 
 def test_cosine_schedule_and_early_stopping_keep_the_best_epoch():
-    p = {**load_params(ROOT / "params.yaml"), **LEAN, "optimizer": "adamw", "lr": 0.01,
-         "loss": "bce", "train_pairs": "dev", "augment": False,
-         "weight_decay": 0.004, "schedule": "cosine", "epochs": 6, "patience": 1,
-         "batch_size": 32, "head": "cosine"}
+    p = params(LEAN, optimizer="adamw", lr=0.01, loss="bce", train_pairs="dev", split="pairs",
+               augment=False, weight_decay=0.004, schedule="cosine", epochs=6, patience=1,
+               batch_size=32, head="cosine")
     assert learning_rate(p, 0) == pytest.approx(0.01)
     assert learning_rate(p, 3) == pytest.approx(0.005)
-    seed_everything(0)
-    model = compiled_model(p)
     val = blob_pairs(128, size=32, seed=2)
-    rows = fit(model, training_batches(p, blob_pairs(256, size=32, seed=1), None), val, p)
+    run = train(p, val, pairs=blob_pairs(256, size=32, seed=1))
+    model, rows = run.model, run.history
     best = max(rows, key=lambda r: r["val_auc"])
     assert len(rows) <= 6 and best["epoch"] >= len(rows) - 1  # stopped 1 epoch after the best
     kept = keras.metrics.AUC()(val["label"], score_pairs(model, val["left"], val["right"]))
@@ -222,18 +233,15 @@ def synthetic_people(n_people, per_person, size, seed):
 
 
 def test_batch_softmax_learns_unseen_people_and_calibrates_the_head():
-    p = {**load_params(ROOT / "params.yaml"), **LEAN, "head": "cosine", "loss": "batch_softmax",
-         "train_pairs": "mined", "pairs_per_epoch": 512, "batch_size": 16, "epochs": 3,
-         "optimizer": "adamw", "lr": 0.003, "weight_decay": 0.004, "schedule": "cosine",
-         "augment": False, "patience": 0}
+    p = params(LEAN, head="cosine", loss="batch_softmax", train_pairs="mined",
+               pairs_per_epoch=512, batch_size=16, epochs=3, optimizer="adamw", lr=0.003,
+               weight_decay=0.004, schedule="cosine", augment=False, patience=0)
     people = synthetic_people(40, 3, 32, seed=1)
     unseen = synthetic_people(20, 3, 32, seed=2)  # validation people never seen in training
     left, right, label = mine_pairs(unseen["person"], 200, np.random.default_rng(0))
     val = {"left": unseen["image"][left], "right": unseen["image"][right], "label": label}
-    seed_everything(0)
-    model = compiled_model(p)
-    batches = training_batches(p, None, people)
-    rows = fit(model, batches, val, p)
+    run = train(p, val, people=people)
+    model, rows = run.model, run.history
     assert rows[-1]["val_auc"] > 0.9 and rows[-1]["val_accuracy"] > 0.8
     a, b = model.get_layer("score").get_weights()
     assert a[0, 0] > 1  # the head was calibrated: higher cosine, higher score

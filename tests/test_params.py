@@ -1,3 +1,4 @@
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -13,9 +14,10 @@ DEFAULTS = yaml.safe_load((ROOT / "params.yaml").read_text())
 
 def test_reference_configuration_is_valid_and_the_reports():
     p = check_params({**DEFAULTS, **REFERENCE})
-    assert (p["optimizer"], p["lr"], p["batch_norm"], p["loss"]) == ("sgd", 0.02, True, "bce")
-    assert (p["epochs"], p["batch_size"], p["image_size"], p["channels"]) == (50, 64, 105, 3)
-    assert (p["twin"], p["split"], p["train_pairs"], p["augment"]) == ("koch", "pairs", "dev", False)
+    assert (p.optimizer, p.lr, p.batch_norm, p.loss) == ("sgd", 0.02, True, "bce")
+    assert (p.epochs, p.batch_size, p.image_size, p.channels) == (50, 64, 105, 3)
+    assert (p.twin, p.split, p.train_pairs, p.augment) == ("koch", "pairs", "dev", False)
+    assert p.filters == (64, 128, 128, 256)
 
 
 def test_every_grid_and_ablation_configuration_is_valid():
@@ -78,7 +80,20 @@ def test_missing_key():
 
 
 def test_numeric_strings_accepted_for_floats():
-    assert check_params({**DEFAULTS, "lr": "2e-4"})["lr"] == pytest.approx(2e-4)
+    assert check_params({**DEFAULTS, "lr": "2e-4"}).lr == pytest.approx(2e-4)
+
+
+def test_params_are_typed_frozen_and_replace_rechecks():
+    p = load_params(ROOT / "params.yaml")
+    assert isinstance(p.filters, tuple) and isinstance(p.lr, float) and isinstance(p.tta, bool)
+    with pytest.raises(AttributeError):
+        p.optimzer  # noqa: B018 - a typo is an error, not a default
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        p.lr = 1.0
+    assert p.replace(epochs=3).epochs == 3 and p.epochs == DEFAULTS["epochs"]
+    with pytest.raises(LfwError, match="parameter overrides: invalid parameters:\n  - "
+                                       "optimizer: got 'adamx'"):
+        p.replace(optimizer="adamx")
 
 
 def test_unreadable_files(tmp_path):

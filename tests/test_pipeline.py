@@ -3,6 +3,8 @@
 import csv
 import json
 import os
+import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -15,10 +17,13 @@ from lfw_siamese.dataset import load_arrays
 from lfw_siamese.imagestore import ImageStore
 from lfw_siamese.metrics import best_threshold
 
+from .browser import needs_chromium, render
 from .conftest import MIRROR, ROOT, needs_mirror
 
 pytestmark = [needs_mirror, pytest.mark.slow]
 
+COMPARE_DROP = re.search(r"^COMPARE_DROP := (.*)$", (ROOT / "Makefile").read_text(),
+                         re.MULTILINE).group(1)  # what `make compare` and the README drop
 TINY = {"image_size": 32, "filters": [8, 8, 16, 16], "dense_units": 16, "epochs": 1,
         "pairs_per_epoch": 256, "batch_size": 32}
 
@@ -146,6 +151,31 @@ def test_experiment_then_metrics_diff(project):
     diff = json.loads(run(["dvc", "metrics", "diff", "--json"], repo, env).stdout)
     changed = diff["metrics/evaluate.json"]
     assert "test.auc" in changed and changed["test.auc"]["old"] != changed["test.auc"]["new"]
+
+
+def test_exp_show_as_the_readme_gives_it_fits_120_columns(project):
+    repo, env = project
+    command = next(line.strip() for line in (ROOT / "README.md").read_text().splitlines()
+                   if line.strip().startswith("dvc exp show --only-changed --drop"))
+    assert command == f"dvc exp show --only-changed --drop '{COMPARE_DROP}'"
+    out = run(shlex.split(command) + ["--no-pager"], repo, {**env, "COLUMNS": "120"}).stdout
+    lines = [line for line in out.splitlines() if line.strip()]
+    assert max(len(line) for line in lines) <= 120, out
+    header = lines[1].split()
+    for column in ("test.accuracy", "test.auc", "val.auc", "optimizer", "lr"):
+        assert column in header, out
+    assert "…" not in lines[1]  # no column cut off
+    assert sum("[" in line or "workspace" in line for line in lines) >= 2  # both runs listed
+
+
+@needs_chromium
+def test_plots_diff_of_two_experiments_draws_offline(project, tmp_path):
+    repo, env = project
+    run(["dvc", "plots", "diff", "HEAD", "-o", str(tmp_path / "page")], repo, env)
+    result = render(tmp_path / "page" / "index.html", tmp_path / "plots.png")
+    assert result["errors"] == []
+    assert len(result["charts"]) >= 7 and all(ink > 500 for ink in result["charts"])
+    print(f"screenshot: {tmp_path / 'plots.png'}")
 
 
 def test_grid_queues_runs_and_tabulates(project):

@@ -20,10 +20,13 @@ def git(repo, *args):
 
 def write_run(repo, k: float):
     """The plot files of one run; `k` makes two runs differ."""
-    files = {
-        "metrics/history.csv": "epoch,loss,val_loss,accuracy,val_accuracy,learning_rate\n"
-        + "".join(f"{e},{3 - e * k:.3f},{0.7 - e * k / 10:.3f},{e * k / 5:.3f},"
-                  f"{0.5 + e * k / 20:.3f},0.002\n" for e in range(1, 6)),
+    curves = {"loss": lambda e: 3 - e * k, "val_loss": lambda e: 0.7 - e * k / 10,
+              "accuracy": lambda e: e * k / 5, "val_accuracy": lambda e: 0.5 + e * k / 20,
+              "val_auc": lambda e: 0.6 + e * k / 20, "learning_rate": lambda e: 0.002 / (e + 1)}
+    files = {  # as DVCLive writes them
+        f"metrics/train/plots/metrics/train/{name}.tsv": f"step\t{name}\n"
+        + "".join(f"{e}\t{f(e):.4f}\n" for e in range(5)) for name, f in curves.items()}
+    files |= {
         "metrics/roc.csv": f"fpr,tpr\n0,0\n0.1,{0.5 + k:.2f}\n0.5,{0.8 + k / 2:.2f}\n1,1\n",
         "metrics/confusion.csv": "actual,predicted\nsame,same\nsame,different\n"
                                  "different,different\n",

@@ -209,16 +209,12 @@ def build_lean_twin(input_shape, filters, dense_units: int, batch_norm: bool) ->
 TWINS = {"koch": build_koch_twin, "lean": build_lean_twin}
 
 
-def build_siamese(
-    image_size: int = 105,
-    channels: int = 3,
-    filters=(64, 128, 128, 256),
-    dense_units: int = 4096,
-    batch_norm: bool = True,
-    twin: str = "koch",
-    head: str = "l1",
-) -> keras.Model:
-    """Two inputs, one shared twin, a distance head and a sigmoid similarity score."""
+def build_siamese(*, image_size: int, channels: int, filters, dense_units: int,
+                  batch_norm: bool, twin: str, head: str) -> keras.Model:
+    """Two inputs, one shared twin, a distance head and a sigmoid similarity score.
+
+    The arguments are the params.yaml keys of the same names (the reference report's values
+    are in lfw_siamese.configs.REFERENCE)."""
     shape = (image_size, image_size, channels)
     extractor = TWINS[twin](shape, filters, dense_units, batch_norm)
     left = keras.Input(shape, name="left")

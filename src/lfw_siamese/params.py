@@ -2,9 +2,11 @@
 
 `dvc exp run -S key=value` silently adds keys that do not exist, so a typo would otherwise
 run a whole experiment with the default. Every stage calls `load_params()` first and fails
-before any heavy work, naming each bad key and what is allowed.
+before any heavy work, naming each bad key and what is allowed. What it returns is a frozen,
+typed `Params` object built from the same schema: `p.lr`, `p.filters`, never a typo'd key.
 """
 
+import dataclasses
 import difflib
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +24,10 @@ PARAMS_FILE = Path("params.yaml")
 class Choice:
     values: tuple
 
+    @property
+    def type(self):
+        return type(self.values[0])
+
     def check(self, value):
         if value in self.values and type(value) is type(self.values[0]):
             return value
@@ -35,6 +41,10 @@ class Number:
     high: float | None = None
     low_open: bool = False
     high_open: bool = False
+
+    @property
+    def type(self):
+        return self.kind
 
     def describe(self) -> str:
         name = "an integer" if self.kind is int else "a number"
@@ -64,6 +74,8 @@ class Number:
 
 @dataclass(frozen=True)
 class Flag:
+    type = bool
+
     def check(self, value):
         if isinstance(value, bool):
             return value
@@ -73,14 +85,15 @@ class Flag:
 @dataclass(frozen=True)
 class IntList:
     length: int
+    type = tuple[int, ...]
 
     def check(self, value):
         if (
-            isinstance(value, list)
+            isinstance(value, list | tuple)
             and len(value) == self.length
             and all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in value)
         ):
-            return list(value)
+            return tuple(value)
         raise ValueError(f"a list of {self.length} integers >= 1, e.g. [64, 128, 128, 256]")
 
 
@@ -115,6 +128,17 @@ SCHEMA = {
 }
 
 
+def _replace(self, **changes) -> "Params":
+    """A checked copy with some values changed (e.g. `p.replace(epochs=1)`)."""
+    return check_params({**dataclasses.asdict(self), **changes}, "parameter overrides")
+
+
+Params = dataclasses.make_dataclass(
+    "Params", [(key, rule.type) for key, rule in SCHEMA.items()], frozen=True,
+    namespace={"__doc__": "The checked parameters of params.yaml, one typed field per key.",
+               "__module__": __name__, "replace": _replace})
+
+
 def _combinations(p: dict) -> list[str]:
     """Problems that involve more than one key."""
     problems = []
@@ -131,7 +155,7 @@ def _combinations(p: dict) -> list[str]:
     return problems
 
 
-def check_params(raw, source: str = str(PARAMS_FILE)) -> dict:
+def check_params(raw, source: str = str(PARAMS_FILE)) -> Params:
     """Return the checked parameters, or raise LfwError listing every problem."""
     if not isinstance(raw, dict):
         raise LfwError(f"{source}: expected a mapping of parameter names to values")
@@ -157,10 +181,10 @@ def check_params(raw, source: str = str(PARAMS_FILE)) -> dict:
             + "\n  - ".join(problems)
             + f"\nKnown parameters: {', '.join(SCHEMA)}"
         )
-    return checked
+    return Params(**checked)
 
 
-def load_params(path=PARAMS_FILE) -> dict:
+def load_params(path=PARAMS_FILE) -> Params:
     """Read and check a params file (params.yaml by default)."""
     path = Path(path)
     try:

@@ -101,6 +101,30 @@ def gallery(groups: dict[str, list[dict]], path) -> None:
     save(fig, path)
 
 
+def batch_grid(batch, path, pairs: int = 16) -> None:
+    """The first `pairs` pairs of a training batch ((left, right), label) as the network
+    sees them (after crop and distortion): a wrong crop or distortion shows at a glance."""
+    (left, right), label = batch
+    n = min(pairs, len(label))
+    cols = 8
+    rows = -(-n // (cols // 2))
+    fig, axes = plt.subplots(rows, cols, figsize=(cols * 1.3, rows * 1.45), squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for k in range(n):
+        for side, images in enumerate((left, right)):
+            ax = axes.flat[2 * k + side]
+            image = images[k]
+            ax.imshow(image[..., 0] if image.shape[-1] == 1 else image, cmap="gray",
+                      vmin=0, vmax=255)
+        title = (("same" if label[k] else "different") if label.dtype == "uint8"
+                 else f"person {label[k]}")  # in-batch negatives: one person per pair
+        axes.flat[2 * k].set_title(title, fontsize=7, loc="left")
+    fig.suptitle(f"a training batch, first {n} of {len(label)} pairs "
+                 f"({left.shape[1]}x{left.shape[2]}x{left.shape[3]})", fontsize=9)
+    save(fig, path)
+
+
 def view2(summary: dict, fpr, tpr, path) -> None:
     """View 2: accuracy per fold with the mean, and the mean ROC."""
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))

@@ -1,14 +1,25 @@
-"""Compile and fit the siamese model from checked parameters, reproducibly."""
+"""Train the siamese model from checked parameters: the one training path.
+
+`train()` is what the train stage, each View 2 fold and the GPU benchmark call. It seeds,
+builds and compiles the model, fits it on the input its loss needs (labelled pairs, or
+batches of same-person pairs for in-batch negatives: `objective_for`), resumes from a
+checkpoint of an interrupted run if one matches, reports each epoch to the given loggers,
+and returns the model, its per-epoch history and the time it took.
+"""
 
 import math
 import time
+from dataclasses import dataclass
 
 import keras
 import numpy as np
 
 from .augment import augment_batch
+from .calibration import calibrate
+from .checkpoint import Checkpoint, fingerprint, restore
 from .mining import mine_pairs, mine_positive_batches
 from .model import InBatchSoftmax, build_siamese, embedding_trainer, make_loss, partner_accuracy
+from .params import Params
 
 CALIBRATION_PAIRS = 2000  # mined training pairs that fit the score head of batch_softmax
 
@@ -22,124 +33,90 @@ def seed_everything(seed: int) -> None:
         tf.config.experimental.enable_op_determinism()
 
 
-def make_optimizer(name: str, lr: float, weight_decay: float = 0.0) -> keras.optimizers.Optimizer:
-    if name == "sgd":
-        return keras.optimizers.SGD(lr, momentum=0.7, nesterov=True)
-    if name == "adamw":
-        return keras.optimizers.AdamW(lr, weight_decay=weight_decay)
+def make_optimizer(p: Params) -> keras.optimizers.Optimizer:
+    if p.optimizer == "sgd":
+        return keras.optimizers.SGD(p.lr, momentum=0.7, nesterov=True)
+    if p.optimizer == "adamw":
+        return keras.optimizers.AdamW(p.lr, weight_decay=p.weight_decay)
     return {"adam": keras.optimizers.Adam, "nadam": keras.optimizers.Nadam,
-            "rmsprop": keras.optimizers.RMSprop}[name](lr)
+            "rmsprop": keras.optimizers.RMSprop}[p.optimizer](p.lr)
 
 
-def learning_rate(p: dict, epoch: int) -> float:
+def learning_rate(p: Params, epoch: int) -> float:
     """The learning rate of a (0-based) epoch: exponential decay or a cosine to ~0."""
-    if p["schedule"] == "cosine":
-        return p["lr"] * 0.5 * (1 + math.cos(math.pi * epoch / p["epochs"]))
-    return p["lr"] * (1 - p["lr_decay"]) ** epoch
+    if p.schedule == "cosine":
+        return p.lr * 0.5 * (1 + math.cos(math.pi * epoch / p.epochs))
+    return p.lr * (1 - p.lr_decay) ** epoch
 
 
-def compiled_model(p: dict) -> keras.Model:
-    """The siamese model for params `p`, compiled with its optimizer, loss, accuracy and AUC."""
-    model = build_siamese(p["image_size"], p["channels"], p["filters"], p["dense_units"],
-                          p["batch_norm"], p["twin"], p["head"])
-    model.compile(
-        optimizer=make_optimizer(p["optimizer"], p["lr"], p["weight_decay"]),
-        loss=make_loss(p["loss"], p["margin"]),
-        metrics=[keras.metrics.BinaryAccuracy(name="accuracy"), keras.metrics.AUC(name="auc")],
-    )
+def compiled_model(p: Params) -> keras.Model:
+    """The siamese model for `p`, compiled with its optimizer, loss, accuracy and AUC."""
+    model = build_siamese(image_size=p.image_size, channels=p.channels, filters=p.filters,
+                          dense_units=p.dense_units, batch_norm=p.batch_norm, twin=p.twin,
+                          head=p.head)
+    model.compile(optimizer=make_optimizer(p), loss=make_loss(p.loss, p.margin),
+                  metrics=[keras.metrics.BinaryAccuracy(name="accuracy"),
+                           keras.metrics.AUC(name="auc")])
     return model
 
 
 class PairBatches(keras.utils.PyDataset):
     """Batches of ((left, right), label) from one uint8 image array and index pairs.
 
-    `draw(rng)` gives the epoch's (left, right, label) indices: the fixed pairs, or pairs
-    mined afresh. They are shuffled every epoch (unless `shuffle` is false: batches built
-    for in-batch negatives) and, with `augment`, distorted on the fly.
+    `draw(rng)` gives an epoch's `n` (left, right, label) indices: the fixed pairs, or pairs
+    mined afresh. They are shuffled (unless `shuffle` is false: batches built for in-batch
+    negatives) and, with `augment`, distorted on the fly, all from one seeded generator.
+    An epoch's pairs are drawn when its first batch is asked for, so the generator's state
+    between epochs (`state()`) is all a resumed run needs to continue the same stream.
     """
 
-    def __init__(self, images, draw, batch_size: int, augment: bool, seed: int,
-                 shuffle: bool = True, person=None):
+    def __init__(self, images, draw, n: int, batch_size: int, augment: bool, seed: int,
+                 shuffle: bool = True):
         super().__init__()
-        self.images, self.draw, self.batch_size, self.augment = images, draw, batch_size, augment
-        self.shuffle, self.person = shuffle, person
+        self.images, self.draw, self.n, self.batch_size = images, draw, n, batch_size
+        self.augment, self.shuffle = augment, shuffle
         self.rng = np.random.default_rng(seed)
-        self.on_epoch_end()
+        self.pairs = None  # (left, right, label) of the current epoch, once drawn
+        self._in_epoch = self._resumed = False
 
     def __len__(self):
-        return -(-len(self.label) // self.batch_size)
+        return -(-self.n // self.batch_size)
 
     def __getitem__(self, i):
-        rows = slice(i * self.batch_size, (i + 1) * self.batch_size)
-        left, right = self.images[self.left[rows]], self.images[self.right[rows]]
+        rng = self.rng
+        if self._resumed and not self._in_epoch:
+            # Keras (TensorFlow) reads the first batches once before training, to learn their
+            # shapes. In a fresh run that read has always been part of the random stream; a
+            # resumed run must not repeat it, so there it uses a throwaway copy.
+            rng = np.random.Generator(type(self.rng.bit_generator)())
+            rng.bit_generator.state = self.rng.bit_generator.state
+        if self.pairs is None:
+            left, right, label = self.draw(rng)
+            order = rng.permutation(len(label)) if self.shuffle else np.arange(len(label))
+            self.pairs = left[order], right[order], label[order]
+        left, right, label = (a[i * self.batch_size:(i + 1) * self.batch_size] for a in self.pairs)
+        left, right = self.images[left], self.images[right]
         if self.augment:
-            left, right = augment_batch(left, self.rng), augment_batch(right, self.rng)
-        return (left, right), self.label[rows]
+            left, right = augment_batch(left, rng), augment_batch(right, rng)
+        return (left, right), label
+
+    def on_epoch_begin(self):
+        self._in_epoch = True
 
     def on_epoch_end(self):
-        left, right, label = self.draw(self.rng)
-        order = self.rng.permutation(len(label)) if self.shuffle else np.arange(len(label))
-        self.left, self.right, self.label = left[order], right[order], label[order]
+        self.pairs, self._in_epoch = None, False
 
+    def state(self) -> dict:
+        """The random state between two epochs (the next epoch's pairs not yet drawn)."""
+        return self.rng.bit_generator.state
 
-def training_batches(p: dict, pairs: dict | None, people: dict | None) -> PairBatches:
-    """The training input: the fixed dev pairs, or pairs mined from the training people
-    (balanced pairs, or same-person pairs of distinct people per batch for batch_softmax)."""
-    if p["train_pairs"] == "mined":
-        person, n, size = people["person"], p["pairs_per_epoch"], p["batch_size"]
-        if p["loss"] == "batch_softmax":
-            return PairBatches(people["image"],
-                               lambda rng: mine_positive_batches(person, n, size, rng),
-                               size, p["augment"], p["seed"], shuffle=False, person=person)
-        return PairBatches(people["image"], lambda rng: mine_pairs(person, n, rng),
-                           size, p["augment"], p["seed"], person=person)
-    n = len(pairs["label"])
-    images = np.concatenate([pairs["left"], pairs["right"]])
-    fixed = (np.arange(n), np.arange(n, 2 * n), pairs["label"])
-    return PairBatches(images, lambda _rng: fixed, p["batch_size"], p["augment"], p["seed"])
-
-
-class EpochLog(keras.callbacks.Callback):
-    """Per-epoch metrics (learning rate included) and wall time, as rows for the history plot."""
-
-    def __init__(self):
-        super().__init__()
-        self.rows = []
-        self._start = self._train_end = 0.0
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self._start = time.perf_counter()
-
-    def on_train_batch_end(self, batch, logs=None):
-        self._train_end = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        row = {"epoch": epoch + 1, **{k: float(v) for k, v in (logs or {}).items()}}
-        row.update(train_seconds=self._train_end - self._start,
-                   seconds=time.perf_counter() - self._start)
-        self.rows.append(row)
-
-
-def calibrate(model: keras.Model, left, right, label) -> None:
-    """Fit the cosine head's scale and offset: a ridge 1-D logistic regression (Newton's
-    method) on standardised cosines, so it converges even when the cosines are bunched."""
-    cosine = keras.Model(model.inputs, model.get_layer("cosine").output)
-    x = cosine.predict([left, right], batch_size=256, verbose=0)[:, 0].astype(np.float64)
-    mean, std = x.mean(), x.std() + 1e-9
-    design = np.stack([(x - mean) / std, np.ones_like(x)], axis=1)
-    w = np.zeros(2)
-    for _ in range(25):
-        prob = 1 / (1 + np.exp(-np.clip(design @ w, -30, 30)))
-        grad = design.T @ (prob - label) + 1e-2 * w
-        hess = design.T @ (design * (prob * (1 - prob))[:, None]) + 1e-2 * np.eye(2)
-        w -= np.linalg.solve(hess, grad)
-    scale = w[0] / std
-    model.get_layer("score").set_weights([np.array([[scale]], "float32"),
-                                          np.array([w[1] - scale * mean], "float32")])
+    def restore(self, state: dict) -> None:
+        self.rng.bit_generator.state = state
+        self.pairs, self._resumed = None, True
 
 
 class CalibrateAndValidate(keras.callbacks.Callback):
-    """After each epoch of batch_softmax training: calibrate the score head on mined training
+    """After each epoch of in-batch training: calibrate the score head on mined training
     pairs, then add the siamese model's val_loss / val_accuracy / val_auc to the logs."""
 
     def __init__(self, siamese: keras.Model, calibration: tuple, val: dict):
@@ -153,39 +130,151 @@ class CalibrateAndValidate(keras.callbacks.Callback):
         logs.update({f"val_{k}": v for k, v in result.items()})
 
 
-def trainer_for(model: keras.Model, p: dict) -> keras.Model:
-    """The compiled model that training steps run on: the siamese model itself, or for
-    batch_softmax its two embeddings side by side (same weights)."""
-    if p["loss"] != "batch_softmax":
+class PairObjective:
+    """bce / contrastive: the siamese model itself trains on labelled pairs (the fixed dev
+    pairs, or balanced pairs mined afresh each epoch) and Keras validates it."""
+
+    def __init__(self, p: Params, pairs: dict | None, people: dict | None):
+        if p.train_pairs == "mined":
+            person = people["person"]
+            self.batches = PairBatches(people["image"],
+                                       lambda rng: mine_pairs(person, p.pairs_per_epoch, rng),
+                                       p.pairs_per_epoch, p.batch_size, p.augment, p.seed)
+        else:
+            n = len(pairs["label"])
+            fixed = (np.arange(n), np.arange(n, 2 * n), pairs["label"])
+            self.batches = PairBatches(np.concatenate([pairs["left"], pairs["right"]]),
+                                       lambda _rng: fixed, n, p.batch_size, p.augment, p.seed)
+
+    def trainer(self, model: keras.Model) -> keras.Model:
         return model
+
+    def validation(self, val: dict):
+        return (val["left"], val["right"]), val["label"]
+
+    def callbacks(self, model: keras.Model, val: dict) -> list:
+        return []
+
+    def finish(self, model: keras.Model) -> None:
+        pass
+
+
+class InBatchObjective:
+    """batch_softmax: the twin trains through `embedding_trainer` on batches of same-person
+    pairs of distinct people (every other pair of a batch is a negative); after each epoch
+    the siamese model's score head is calibrated on mined pairs and validated."""
+
+    def __init__(self, p: Params, people: dict):
+        person, images = people["person"], people["image"]
+        self.p = p
+        self.batches = PairBatches(
+            images, lambda rng: mine_positive_batches(person, p.pairs_per_epoch, p.batch_size,
+                                                      rng),
+            p.pairs_per_epoch, p.batch_size, p.augment, p.seed, shuffle=False)
+        left, right, label = mine_pairs(person, CALIBRATION_PAIRS, np.random.default_rng(p.seed))
+        self.calibration = (images[left], images[right], label)
+
+    def trainer(self, model: keras.Model) -> keras.Model:
+        return in_batch_trainer(model, self.p)
+
+    def validation(self, val: dict):
+        return None  # CalibrateAndValidate scores the siamese model instead
+
+    def callbacks(self, model: keras.Model, val: dict) -> list:
+        return [CalibrateAndValidate(model, self.calibration, val)]
+
+    def finish(self, model: keras.Model) -> None:
+        calibrate(model, *self.calibration)  # for the weights kept, if early stopping restored
+
+
+def in_batch_trainer(model: keras.Model, p: Params) -> keras.Model:
+    """The siamese model's two embeddings side by side, compiled with the in-batch loss."""
     trainer = embedding_trainer(model)
-    trainer.compile(optimizer=make_optimizer(p["optimizer"], p["lr"], p["weight_decay"]),
-                    loss=InBatchSoftmax(),
+    trainer.compile(optimizer=make_optimizer(p), loss=InBatchSoftmax(),
                     metrics=[keras.metrics.MeanMetricWrapper(partner_accuracy, "accuracy")])
     return trainer
 
 
-def fit(model: keras.Model, batches: PairBatches, val: dict, p: dict) -> list[dict]:
-    """Train for up to p["epochs"] epochs on the learning-rate schedule of `p`.
+def objective_for(p: Params, pairs: dict | None, people: dict | None):
+    if p.loss == "batch_softmax":
+        return InBatchObjective(p, people)
+    return PairObjective(p, pairs, people)
 
-    With p["patience"] > 0, training stops once validation AUC has not improved for that
-    many epochs, and the weights of the best epoch are kept. `batch_softmax` trains the
-    twin through `embedding_trainer` and calibrates the score head afterwards.
+
+class EpochLog(keras.callbacks.Callback):
+    """Per-epoch metrics (learning rate included) and wall time as rows; each row also goes
+    to the loggers (callables taking the row), e.g. DVCLive."""
+
+    def __init__(self, rows: list[dict], loggers=()):
+        super().__init__()
+        self.rows, self.loggers = rows, loggers
+        self._start = self._train_end = 0.0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._train_end = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        row = {"epoch": epoch + 1, **{k: float(v) for k, v in (logs or {}).items()}}
+        row.update(train_seconds=self._train_end - self._start,
+                   seconds=time.perf_counter() - self._start)
+        self.rows.append(row)
+        for log in self.loggers:
+            log(row)
+
+
+@dataclass
+class Run:
+    """A finished training: the model, one row of metrics per epoch, and its cost."""
+
+    model: keras.Model
+    history: list[dict]
+    seconds: float  # wall time of all epochs, those of an interrupted earlier run included
+    steps_per_epoch: int
+    pairs_per_epoch: int
+    resumed_at: int  # epochs restored from a checkpoint (0: trained from the start)
+
+
+def train(p: Params, val: dict, *, pairs: dict | None = None, people: dict | None = None,
+          seed: int | None = None, loggers=(), checkpoint=None) -> Run:
+    """Train for up to p.epochs epochs on the learning-rate schedule of `p`.
+
+    `pairs` (dev pairs) or `people` (images and person ids, for mined pairs) feed training;
+    `val` (left, right, label) is scored after each epoch. `seed` seeds the weights (default
+    p.seed); the data stream always follows p.seed. With p.patience > 0, training stops once
+    validation AUC has not improved for that many epochs and the best epoch's weights are
+    kept. With `checkpoint` (a folder; patience 0 only) every epoch is saved there and a run
+    killed earlier with the same parameters, code and data continues where it stopped, with
+    the same result as if never interrupted; the folder is removed when training ends.
     """
-    log = EpochLog()
-    callbacks = [keras.callbacks.LearningRateScheduler(lambda e, _lr: learning_rate(p, e))]
-    trainer, validation = trainer_for(model, p), ((val["left"], val["right"]), val["label"])
-    if p["loss"] == "batch_softmax":
-        validation = None
-        pairs = mine_pairs(batches.person, CALIBRATION_PAIRS, np.random.default_rng(p["seed"]))
-        calibration = (batches.images[pairs[0]], batches.images[pairs[1]], pairs[2])
-        callbacks.append(CalibrateAndValidate(model, calibration, val))
-    callbacks.append(log)
-    if p["patience"]:
+    seed_everything(p.seed if seed is None else seed)
+    objective = objective_for(p, pairs, people)
+    model = compiled_model(p)
+    trainer = objective.trainer(model)
+    rows: list[dict] = []
+    callbacks = [keras.callbacks.LearningRateScheduler(lambda e, _lr: learning_rate(p, e)),
+                 *objective.callbacks(model, val), EpochLog(rows, loggers)]
+    if p.patience:
         callbacks.append(keras.callbacks.EarlyStopping(
-            monitor="val_auc", mode="max", patience=p["patience"], restore_best_weights=True))
-    trainer.fit(batches, validation_data=validation, epochs=p["epochs"], callbacks=callbacks,
-                verbose=2)
-    if p["loss"] == "batch_softmax":
-        calibrate(model, *calibration)  # for the weights kept, if early stopping restored some
-    return log.rows
+            monitor="val_auc", mode="max", patience=p.patience, restore_best_weights=True))
+    start_epoch = 0
+    if checkpoint is not None and not p.patience:
+        key = fingerprint(p, seed, [pairs, people, val])
+        start_epoch, earlier = restore(checkpoint, key, trainer, objective.batches)
+        for row in earlier:
+            rows.append(row)
+            for log in loggers:
+                log(row)
+        callbacks.append(Checkpoint(checkpoint, key, trainer, objective.batches, rows))
+    start = time.perf_counter()
+    if start_epoch < p.epochs:
+        trainer.fit(objective.batches, validation_data=objective.validation(val),
+                    initial_epoch=start_epoch, epochs=p.epochs, callbacks=callbacks, verbose=2)
+    objective.finish(model)
+    if checkpoint is not None:
+        Checkpoint.remove(checkpoint)
+    earlier_seconds = sum(r["seconds"] for r in rows[:start_epoch])
+    return Run(model, rows, earlier_seconds + time.perf_counter() - start,
+               len(objective.batches), objective.batches.n, start_epoch)

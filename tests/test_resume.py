@@ -1,0 +1,86 @@
+"""A training killed after an epoch resumes from its checkpoint and ends exactly as if it had
+never stopped; a checkpoint from other parameters is never resumed."""
+
+import keras
+import numpy as np
+import pytest
+
+from lfw_siamese.checkpoint import FILE
+from lfw_siamese.mining import mine_pairs
+from lfw_siamese.params import load_params
+from lfw_siamese.training import train
+
+from .conftest import ROOT
+from .test_model import synthetic_people
+
+# The recipe's path at a tiny size: in-batch negatives on mined pairs, augmentation, dropout.
+P = load_params(ROOT / "params.yaml").replace(
+    image_size=32, filters=[8, 8, 16, 16], dense_units=16, pairs_per_epoch=96, batch_size=16,
+    epochs=4)
+
+
+class Killed(Exception):
+    pass
+
+
+def kill_after(epoch):
+    def log(row):
+        if row["epoch"] == epoch:
+            raise Killed  # like SIGKILL right after the epoch's checkpoint
+    return log
+
+
+def data():
+    people = synthetic_people(30, 3, 32, seed=1)
+    unseen = synthetic_people(12, 3, 32, seed=2)
+    left, right, label = mine_pairs(unseen["person"], 64, np.random.default_rng(0))
+    return people, {"left": unseen["image"][left], "right": unseen["image"][right],
+                    "label": label}
+
+
+def untimed(rows):
+    return [{k: v for k, v in r.items() if "seconds" not in k} for r in rows]
+
+
+def weights(model):
+    return [keras.ops.convert_to_numpy(v) for v in model.weights]
+
+
+@pytest.fixture(scope="module")
+def uninterrupted():
+    people, val = data()
+    return train(P, val, people=people)
+
+
+def test_killed_training_resumes_and_ends_identical(tmp_path, uninterrupted, capsys):
+    people, val = data()
+    with pytest.raises(Killed):
+        train(P, val, people=people, checkpoint=tmp_path, loggers=[kill_after(3)])
+    assert (tmp_path / FILE).is_file()
+    logged = []
+    run = train(P, val, people=people, checkpoint=tmp_path, loggers=[logged.append])
+    assert "resuming after epoch 2" in capsys.readouterr().out  # epoch 3 died before saving
+    assert run.resumed_at == 2 and [r["epoch"] for r in logged] == [1, 2, 3, 4]
+    assert untimed(run.history) == untimed(uninterrupted.history)
+    for a, b in zip(weights(run.model), weights(uninterrupted.model), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert not tmp_path.exists()  # a finished run leaves no checkpoint
+
+
+def test_checkpoint_of_other_parameters_is_not_resumed(tmp_path, uninterrupted, capsys):
+    people, val = data()
+    with pytest.raises(Killed):
+        train(P.replace(lr=0.01), val, people=people, checkpoint=tmp_path,
+              loggers=[kill_after(2)])
+    run = train(P, val, people=people, checkpoint=tmp_path)
+    assert "made with other parameters, code or data: not resumed" in capsys.readouterr().out
+    assert run.resumed_at == 0
+    assert untimed(run.history) == untimed(uninterrupted.history)
+
+
+def test_checkpoint_of_other_data_is_not_resumed(tmp_path):
+    people, val = data()
+    with pytest.raises(Killed):
+        train(P, val, people=people, checkpoint=tmp_path, loggers=[kill_after(2)])
+    people["image"] = people["image"][:, ::-1].copy()  # same shapes, other pixels
+    assert train(P, val, people=people, checkpoint=tmp_path).resumed_at == 0
