@@ -27,6 +27,7 @@ from common import ROOT, best_of, numpy_matmul_flops, report, twin_flops
 
 from lfw_siamese.configs import REFERENCE
 from lfw_siamese.params import load_params
+from lfw_siamese.paths import PAIRS
 
 ONEDNN = {"before (oneDNN off)": "0", "after (oneDNN on)": "1"}
 
@@ -55,7 +56,7 @@ def real_objective(p, steps: int):
     from lfw_siamese.dataset import load_arrays
     from lfw_siamese.training import objective_for
 
-    people = load_arrays(ROOT / "data/pairs/people.npz")
+    people = load_arrays(ROOT / PAIRS / "people.npz")
     return objective_for(p.replace(pairs_per_epoch=steps * p.batch_size), None, people)
 
 
@@ -83,7 +84,7 @@ def measure(only: str | None, steps: int) -> dict:
         model = compiled_model(p)
         trainer = in_batch_trainer(model, p) if p.loss == "batch_softmax" else model
         feeds = {"in memory": in_memory_batches(p, steps)}
-        if name == "recipe" and (ROOT / "data/pairs/people.npz").is_file():
+        if name == "recipe" and (ROOT / PAIRS / "people.npz").is_file():
             feeds["real input pipeline"] = real_objective(p, steps).batches
         for feed, batches in feeds.items():
             rows.append({"model": name, "fed from": feed, "batch": p.batch_size,

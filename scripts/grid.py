@@ -23,16 +23,17 @@ import sys
 from lfw_siamese.configs import ABLATIONS, GRID, SIZES
 
 SETS = {"grid": GRID, "ablations": ABLATIONS}
-METRIC_COLUMNS = [  # (header, where in `dvc exp show --json`)
+METRIC_FILES = {"evaluate": "metrics/evaluate.json", "train": "metrics/train/metrics.json"}
+METRIC_COLUMNS = [  # (header, where in `dvc exp show --json`: a METRIC_FILES key, then keys)
     ("val acc", ("evaluate", "val", "accuracy")), ("val AUC", ("evaluate", "val", "auc")),
     ("test acc @val thr.", ("evaluate", "test", "accuracy")),
     ("test AUC", ("evaluate", "test", "auc")), ("test EER", ("evaluate", "test", "eer")),
-    ("train s", ("train", "seconds")), ("ms/step", ("train", "ms_per_step")),
+    ("train s", ("train", "time", "seconds")), ("ms/step", ("train", "time", "ms_per_step")),
 ]
 COLUMNS = {
     "grid": [("optimizer", ("params", "optimizer")), ("lr", ("params", "lr")),
              ("batch norm", ("params", "batch_norm")), ("loss", ("params", "loss")),
-             ("epochs", ("params", "epochs")), ("train acc", ("train", "accuracy")),
+             ("epochs", ("params", "epochs")), ("train acc", ("train", "train", "accuracy")),
              ("test acc @0.5", ("evaluate", "test", "accuracy_at_0.5"))] + METRIC_COLUMNS,
     "ablations": [("seeds", None)] + METRIC_COLUMNS,
 }
@@ -62,7 +63,7 @@ def lookup(exp: dict, path: tuple):
     data = exp.get("data") or {}
     if path[0] == "params":
         return data.get("params", {}).get("params.yaml", {}).get("data", {}).get(path[1])
-    value = data.get("metrics", {}).get(f"metrics/{path[0]}.json", {}).get("data", {})
+    value = data.get("metrics", {}).get(METRIC_FILES[path[0]], {}).get("data", {})
     for key in path[1:]:
         value = value.get(key) if isinstance(value, dict) else None
     return value

@@ -47,8 +47,7 @@ def main() -> None:
         rocs[split] = (fpr, tpr, report[split]["auc"])
     test = data["test"]
     write_json(METRICS / "evaluate_detail.json", report)
-    write_json(METRICS / "evaluate.json", {
-        "threshold": threshold,
+    write_json(METRICS / "evaluate.json", {  # the threshold is in the detail and the card
         "test": {k: report["test"][k] for k in ("accuracy", "auc", "eer", "accuracy_at_0.5")},
         "val": {k: report["val"][k] for k in ("accuracy", "auc")}})
     write_json(CARD, {"model": str(MODEL), "release": p.release, "image_size": p.image_size,

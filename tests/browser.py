@@ -14,7 +14,8 @@ needs_chromium = pytest.mark.skipif(
     "(.ci/run does) to check the plots page in a real browser")
 
 # Injected into a copy of the page: records console errors, failed loads and uncaught errors,
-# then, after rendering, how much each chart drew (inked canvas pixels, SVG marks).
+# and, every 250 ms until the page is dumped, how much each chart drew (inked canvas pixels,
+# SVG marks).
 PROBE = """<script>
 window.__errors = [];
 const __consoleError = console.error;
@@ -22,19 +23,24 @@ console.error = (...args) => { window.__errors.push(args.join(" ")); __consoleEr
 window.addEventListener("error", e => window.__errors.push(
   "error: " + (e.message || (e.target && (e.target.src || e.target.href)))), true);
 window.addEventListener("unhandledrejection", e => window.__errors.push("rejection: " + e.reason));
-window.addEventListener("load", () => setTimeout(() => {
+function __probe() {
   const charts = [...document.querySelectorAll("canvas.marks, svg.marks")].map(el => {
     if (el.tagName.toLowerCase() !== "canvas") return el.querySelectorAll("path, rect, line").length;
+    if (!el.width || !el.height) return 0;
     const px = el.getContext("2d").getImageData(0, 0, el.width, el.height).data;
     let inked = 0;
     for (let i = 3; i < px.length; i += 4) if (px[i] > 0) inked++;
     return inked;
   });
-  const out = document.createElement("pre");
-  out.id = "probe";
+  let out = document.getElementById("probe");
+  if (!out) {
+    out = document.createElement("pre");
+    out.id = "probe";
+    document.body.appendChild(out);
+  }
   out.textContent = JSON.stringify({errors: window.__errors, charts: charts});
-  document.body.appendChild(out);
-}, 2000));
+}
+document.addEventListener("DOMContentLoaded", () => { __probe(); setInterval(__probe, 250); });
 </script>"""
 OFFLINE = ["--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=20000",
            "--proxy-server=127.0.0.1:9", "--host-resolver-rules=MAP * ~NOTFOUND"]
