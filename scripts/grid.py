@@ -6,7 +6,7 @@
     python scripts/grid.py table [--set grid|ablations] [--all-commits] [--out results.md]
 
 `grid` is the reference report's configuration and its variations (lfw_siamese.configs.GRID;
-`--only sgd-bn-bce` is the reference itself). At `full` size it is a GPU job; `reduced`
+`--only exp2` is the reference itself). At `full` size it is a GPU job; `reduced`
 keeps every grid setting but trains a slim network on 65-px images for 3 epochs.
 `ablations` is the recipe in params.yaml and the recipe less each ingredient, CPU-sized.
 Several `--seeds` give several experiments per name (`NAME-seedN`); the table then shows
@@ -20,7 +20,7 @@ import statistics
 import subprocess
 import sys
 
-from lfw_siamese.configs import ABLATIONS, GRID, SIZES
+from lfw_siamese.configs import ABLATIONS, GRID, REPORT, SIZES
 
 SETS = {"grid": GRID, "ablations": ABLATIONS}
 METRIC_FILES = {"evaluate": "metrics/evaluate.json", "train": "metrics/train/metrics.json"}
@@ -34,7 +34,8 @@ COLUMNS = {
     "grid": [("optimizer", ("params", "optimizer")), ("lr", ("params", "lr")),
              ("batch norm", ("params", "batch_norm")), ("loss", ("params", "loss")),
              ("epochs", ("params", "epochs")), ("train acc", ("train", "train", "accuracy")),
-             ("test acc @0.5", ("evaluate", "test", "accuracy_at_0.5"))] + METRIC_COLUMNS,
+             ("test acc @0.5", ("evaluate", "test", "accuracy_at_0.5"))] + METRIC_COLUMNS
+            + [("report: train / val / test %", "report")],
     "ablations": [("seeds", None)] + METRIC_COLUMNS,
 }
 
@@ -80,6 +81,17 @@ def fmt(values: list) -> str:
     return "" if value is None else str(value)
 
 
+def cell(name: str, revs: list, path) -> str:
+    """One table cell: a metric or parameter (pooled over seeds), the number of seeds, or the
+    reference report's figures for the experiment."""
+    if path is None:
+        return str(len(revs))
+    if path == "report":
+        figures = REPORT.get(re.sub(r"-(reduced|tiny)$", "", name))
+        return " / ".join(map(str, figures)) if figures else ""
+    return fmt([v for v in (lookup(r, path) for r in revs) if v is not None])
+
+
 def table(which: str, all_commits: bool = False) -> str:
     """Markdown table of the set's named experiments, seeds pooled: those based on the current
     commit, or with `all_commits` on any commit (the newest of each name counts)."""
@@ -97,9 +109,7 @@ def table(which: str, all_commits: bool = False) -> str:
     rows = []
     for base in sorted(set(runs) & names):
         revs = runs[base]
-        rows.append([base] + [str(len(revs)) if path is None else
-                              fmt([v for v in (lookup(r, path) for r in revs) if v is not None])
-                              for _, path in COLUMNS[which]])
+        rows.append([base] + [cell(base, revs, path) for _, path in COLUMNS[which]])
     header = ["experiment"] + [h for h, _ in COLUMNS[which]]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows]) + "\n"

@@ -1,4 +1,5 @@
 import dataclasses
+import re
 from pathlib import Path
 
 import pytest
@@ -116,3 +117,24 @@ def test_unreadable_files(tmp_path):
 ])
 def test_combinations_that_cannot_work_are_refused(changes, expected):
     assert expected in problems(**{**DEFAULTS, **REFERENCE, **changes})
+
+
+REPORT_README = ROOT.parent / "shared" / "reference" / "README.md"
+
+
+@pytest.mark.skipif(not REPORT_README.is_file(),
+                    reason=f"the reference report's figures not found at {REPORT_README}")
+def test_grid_is_the_reference_reports_table():
+    from lfw_siamese.configs import REPORT
+
+    rows = [line.split("|")[1:-1] for line in REPORT_README.read_text().splitlines()
+            if re.match(r"\| \d+ \|", line)]
+    assert len(rows) == 11 == len(GRID)
+    names = {"SGD": "sgd", "Adam": "adam", "RMSprop": "rmsprop"}
+    losses = {"binary cross-entropy": "bce", "contrastive": "contrastive"}
+    for number, bn, lr, optimizer, loss, _step, train, val, test in (
+            [c.strip() for c in row] for row in rows):
+        p = check_params({**DEFAULTS, **GRID[f"exp{number}"]})
+        assert (p.batch_norm, p.lr, p.optimizer, p.loss) == (
+            bn == "yes", float(lr), names[optimizer], losses[loss]), number
+        assert REPORT[f"exp{number}"] == (float(train), float(val), float(test)), number
