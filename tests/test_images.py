@@ -3,7 +3,7 @@ import pytest
 from PIL import Image
 
 from lfw_siamese.errors import LfwError
-from lfw_siamese.images import load_image, load_images
+from lfw_siamese.images import ORIENTATION, UPRIGHT, load_image, load_images
 
 
 def face_like(path, mode="RGB", size=250, fmt="JPEG"):
@@ -76,3 +76,27 @@ def test_real_lfwa_image(lfwa_sample):
     img = load_image(lfwa_sample / "AJ_Cook" / "AJ_Cook_0001.jpg", 105, 3)
     assert img.shape == (105, 105, 3)
     assert 40 < img.mean() < 220 and img.std() > 20  # a real photo, not blank
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_exif_orientation_gives_the_upright_image(tmp_path, orientation):
+    """A photo stored turned, with the EXIF tag saying how (as phones write it), loads as the
+    upright photo does."""
+    upright = np.zeros((300, 200, 3), np.uint8)  # portrait, asymmetric: a bright top-left block
+    upright[20:120, 20:90] = 250
+    upright[200:280, 120:180] = (0, 0, 200)
+    image = Image.fromarray(upright)
+    stored = image
+    if orientation in UPRIGHT:  # store the pixels so that UPRIGHT[orientation] undoes it
+        inverse = {Image.Transpose.ROTATE_90: Image.Transpose.ROTATE_270,
+                   Image.Transpose.ROTATE_270: Image.Transpose.ROTATE_90}
+        turn = UPRIGHT[orientation]
+        stored = image.transpose(inverse.get(turn, turn))
+    exif = Image.Exif()
+    exif[ORIENTATION] = orientation
+    stored.save(tmp_path / "tagged.jpg", quality=95, exif=exif)
+    image.save(tmp_path / "upright.jpg", quality=95)
+    for channels in (1, 3):
+        got = load_image(tmp_path / "tagged.jpg", 64, channels, crop=200).astype(int)
+        want = load_image(tmp_path / "upright.jpg", 64, channels, crop=200).astype(int)
+        assert np.abs(got - want).mean() < 3, (orientation, channels)

@@ -16,12 +16,20 @@ from PIL import Image
 from .errors import LfwError
 
 LFW_SIDE = 250
+ORIENTATION = 0x0112  # the EXIF tag cameras and phones write instead of rotating the pixels
+UPRIGHT = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
+           4: Image.Transpose.FLIP_TOP_BOTTOM, 5: Image.Transpose.TRANSPOSE,
+           6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
+           8: Image.Transpose.ROTATE_90}
 
 
 def load_image(source, size: int, channels: int, crop: int = LFW_SIDE, label=None) -> np.ndarray:
-    """One image (a path or a binary file object) as a (size, size, channels) uint8 array.
+    """One image (a path or a binary file object) as a (size, size, channels) uint8 array,
+    upright as viewers show it (EXIF orientation applied).
 
-    `label` names it in error messages (default: the path)."""
+    `label` names it in error messages (default: the path). The centre crop and the resize
+    commute with the orientation's flips and quarter turns, so it is applied last, to the
+    small result, keeping JPEG draft decoding fast."""
     mode = "L" if channels == 1 else "RGB"
     path = label or source
     try:
@@ -35,6 +43,9 @@ def load_image(source, size: int, channels: int, crop: int = LFW_SIDE, label=Non
             box = (max(w / 2 - half_w, 0), max(h / 2 - half_h, 0),
                    min(w / 2 + half_w, w), min(h / 2 + half_h, h))
             pixels = im.convert(mode).resize((size, size), Image.Resampling.BILINEAR, box=box)
+            turn = UPRIGHT.get(im.getexif().get(ORIENTATION, 1))
+            if turn is not None:
+                pixels = pixels.transpose(turn)
     except FileNotFoundError:
         raise LfwError(f"{path}: image not found") from None
     except Image.DecompressionBombError as exc:
