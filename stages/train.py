@@ -45,9 +45,9 @@ def main() -> None:
         run = train(p, val, pairs=pairs, people=people, loggers=[log],
                     checkpoint=CHECKPOINTS / "train")
         rows = run.history
-        steps = sum(r["train_seconds"] for r in rows) / (len(rows) * run.steps_per_epoch)
+        step_seconds = sum(r["train_seconds"] for r in rows) / (len(rows) * run.steps_per_epoch)
         live.summary["time"] = {"seconds": round(run.seconds, 1),
-                                "ms_per_step": round(1000 * steps, 1)}
+                                "ms_per_step": round(1000 * step_seconds, 1)}
     save_model(run.model, MODEL)
     training_curves(rows, PLOTS / "training.png")
     best = max(rows, key=lambda r: r["val_auc"]) if p.patience else rows[-1]
@@ -58,7 +58,7 @@ def main() -> None:
         "pairs_per_epoch": run.pairs_per_epoch, "parameters": run.model.count_params(),
         "seconds": round(run.seconds, 1),
         "seconds_per_epoch": round(sum(r["seconds"] for r in rows) / len(rows), 2),
-        "ms_per_step": round(1000 * steps, 1),
+        "ms_per_step": round(1000 * step_seconds, 1),
         "backend": keras.backend.backend(), "keras": keras.__version__, "hardware": describe(),
     })
 

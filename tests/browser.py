@@ -1,5 +1,6 @@
 """Open a page in headless Chromium, offline, and report what rendered and what went wrong."""
 
+import html
 import json
 import shutil
 import subprocess
@@ -55,4 +56,4 @@ def render(page: Path, screenshot: Path) -> dict:
     subprocess.run([CHROMIUM, *OFFLINE, "--window-size=1300,2400", f"--screenshot={screenshot}",
                     page.as_uri()], check=True, capture_output=True, timeout=180)
     start = dom.index('<pre id="probe">') + len('<pre id="probe">')
-    return json.loads(dom[start:dom.index("</pre>", start)].replace("&quot;", '"'))
+    return json.loads(html.unescape(dom[start:dom.index("</pre>", start)]))
