@@ -1,5 +1,6 @@
 """Shared fixtures: the real-data mirror (skip when absent) and small synthetic data."""
 
+import json
 import os
 import zipfile
 from pathlib import Path
@@ -61,3 +62,21 @@ def blob_pairs(n: int, size: int = 65, seed: int = 0) -> dict:
         "right": np.stack([image(c) for c in right_cls]),
         "label": same.astype(np.uint8),
     }
+
+
+CARD = {"model": "data/model.keras", "release": "lfwa", "image_size": 32, "channels": 1,
+        "crop": 120, "tta": True, "threshold": 0.5}
+
+
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory):
+    """A small (untrained) lean model and its card, as the evaluate stage leaves them."""
+    from lfw_siamese.model import build_siamese
+    from lfw_siamese.training import seed_everything
+
+    root = tmp_path_factory.mktemp("verifier")
+    seed_everything(0)
+    build_siamese(image_size=32, channels=1, filters=[4, 8, 8, 8], dense_units=8,
+                  batch_norm=True, twin="lean", head="cosine").save(root / "model.keras")
+    (root / "verifier.json").write_text(json.dumps(CARD))
+    return root

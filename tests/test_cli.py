@@ -15,22 +15,6 @@ from PIL import Image
 from lfw_siamese.cli import main, verify
 from lfw_siamese.images import load_image
 from lfw_siamese.inference import score_pairs
-from lfw_siamese.model import build_siamese
-from lfw_siamese.training import seed_everything
-
-CARD = {"model": "data/model.keras", "release": "lfwa", "image_size": 32, "channels": 1,
-        "crop": 120, "tta": True, "threshold": 0.5}
-
-
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory):
-    """A small (untrained) lean model and its card, as the evaluate stage leaves them."""
-    root = tmp_path_factory.mktemp("verifier")
-    seed_everything(0)
-    build_siamese(image_size=32, channels=1, filters=[4, 8, 8, 8], dense_units=8,
-                  batch_norm=True, twin="lean", head="cosine").save(root / "model.keras")
-    (root / "verifier.json").write_text(json.dumps(CARD))
-    return root
 
 
 @pytest.fixture
@@ -38,28 +22,33 @@ def photos(tmp_path):
     """Arbitrary images that are not faces: odd sizes, RGB, grayscale, PNG."""
     rng = np.random.default_rng(0)
     paths = []
-    for name, shape in (("noise.jpg", (300, 180, 3)), ("gray.jpg", (64, 90)),
-                        ("tiny.png", (12, 12, 3))):
+    for name, shape in (("noise.jpg", (300, 180, 3)), ("gray.jpg", (90, 120)),
+                        ("small.png", (70, 70, 3))):
         Image.fromarray(rng.integers(0, 256, shape, dtype=np.uint8)).save(tmp_path / name)
         paths.append(tmp_path / name)
     return paths
 
 
-def args(trained, *rest):
+def args(trained, *rest, lfw_framed=True):
+    """`verify` with the small model; these photos are not faces, so `--lfw-framed` unless
+    detection is what a test is about (test_faces)."""
     return ["verify", "--model", str(trained / "model.keras"),
-            "--card", str(trained / "verifier.json"), *map(str, rest)]
+            "--card", str(trained / "verifier.json"), *map(str, rest),
+            *(["--lfw-framed"] if lfw_framed else [])]
 
 
 def test_two_arbitrary_images_give_score_and_decision(trained, photos, capsys):
     assert main(args(trained, photos[0], photos[1], "--json")) == 0
     out = json.loads(capsys.readouterr().out)
-    assert set(out) == {"left", "right", "score", "same_person", "threshold"}
+    assert set(out) == {"left", "right", "score", "same_person", "threshold", "faces"}
+    assert out["faces"] == {"left": None, "right": None}  # --lfw-framed: no detection
     assert 0 < out["score"] < 1 and out["threshold"] == 0.5
     assert out["same_person"] == (out["score"] > 0.5)
 
 
 def test_score_uses_the_training_preprocessing(trained, photos):
-    [result] = verify([(photos[0], photos[2])], trained / "model.keras", trained / "verifier.json")
+    [result] = verify([(photos[0], photos[2])], trained / "model.keras",
+                      trained / "verifier.json", lfw_framed=True)
     model = keras.saving.load_model(trained / "model.keras", safe_mode=True)
     left, right = (load_image(p, 32, 1, 120)[None] for p in (photos[0], photos[2]))
     assert result["score"] == pytest.approx(float(score_pairs(model, left, right, tta=True)[0]),
@@ -75,7 +64,7 @@ def test_real_lfw_faces(trained, lfwa_sample, capsys):
 
 
 def test_pair_file_scores_every_row_with_a_progress_bar(trained, photos, tmp_path, capsys):
-    rows = [("noise.jpg", "gray.jpg"), ("gray.jpg", "tiny.png"), ("tiny.png", "tiny.png")]
+    rows = [("noise.jpg", "gray.jpg"), ("gray.jpg", "small.png"), ("small.png", "small.png")]
     with open(tmp_path / "pairs.csv", "w", newline="") as f:
         csv.writer(f).writerows([("left", "right"), *rows])
     assert main(args(trained, "--pairs", tmp_path / "pairs.csv", "--json")) == 0
@@ -115,7 +104,7 @@ def test_bad_pair_files_say_where(trained, photos, tmp_path, capsys, text, messa
 
 def test_missing_model_or_card_says_how_to_get_one(trained, photos, tmp_path, capsys):
     missing = ["verify", "--model", str(tmp_path / "none.keras"), "--card",
-               str(trained / "verifier.json"), str(photos[0]), str(photos[1])]
+               str(trained / "verifier.json"), str(photos[0]), str(photos[1]), "--lfw-framed"]
     assert main(missing) == 2
     assert "no trained model: run `dvc repro` first" in capsys.readouterr().err
     assert main(["verify", "--card", str(tmp_path / "none.json"), str(photos[0]),

@@ -210,3 +210,24 @@ def test_view2_folds_and_report(project):
     assert (repo / "metrics/plots/view2.png").read_bytes()[:4] == b"\x89PNG"
     again = run(["dvc", "repro", "view2/dvc.yaml"], repo, env).stdout
     assert "Running stage" not in again
+
+
+def test_finished_folds_are_shared_through_a_dvc_remote(project, tmp_path):
+    """Machine A runs View 2 and pushes its run-cache to a shared DVC remote; machine B, a clone
+    that has never run a fold, pulls and `dvc repro` restores every fold instead of training."""
+    repo, env = project
+    run(["git", "checkout", "params.yaml"], repo, env)
+    run(["dvc", "repro", "view2/dvc.yaml"], repo, env)  # a no-op after the test above
+    remote = tmp_path / "remote"
+    run(["dvc", "remote", "add", "--local", "-d", "shared", str(remote)], repo, env)
+    run(["dvc", "push", "--run-cache"], repo, env)
+    other = tmp_path / "machine-b"
+    run(["git", "clone", "-q", str(repo), str(other)], tmp_path, env)
+    assert not (other / "metrics/view2/fold_1.json").exists()  # A's View 2 is not committed
+    env_b = {**env, "PYTHONPATH": str(other / "src")}
+    run(["dvc", "remote", "add", "--local", "-d", "shared", str(remote)], other, env_b)
+    out = run(["dvc", "repro", "--pull", "view2/dvc.yaml"], other, env_b).stdout
+    assert "Running stage 'view2/dvc.yaml:fold@" not in out
+    assert out.count("is cached - skipping run") >= 10
+    for name in ["view2.json"] + [f"view2/fold_{n}.json" for n in range(1, 11)]:
+        assert (other / "metrics" / name).read_text() == (repo / "metrics" / name).read_text()

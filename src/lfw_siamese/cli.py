@@ -1,23 +1,26 @@
 """`lfw-siamese verify`: are two photos the same person? Uses the pipeline's trained model.
 
-    lfw-siamese verify a.jpg b.jpg [--json]
+    lfw-siamese verify a.jpg b.jpg [--json] [--all-faces | --lfw-framed]
     lfw-siamese verify --pairs pairs.csv [--json]     # columns left,right
 
 The model (data/model.keras) and its card (data/verifier.json, written by the evaluate
 stage: preprocessing, test-time augmentation and the threshold chosen on validation) come
-from `dvc repro`. Images go through exactly the preprocessing of training.
+from `dvc repro`. Each photo is turned upright (EXIF), its largest face found and framed as
+LFW frames faces (lfw_siamese.faces), then preprocessed exactly as in training;
+`--lfw-framed` skips detection for photos framed like LFW's already.
 """
 
 import argparse
 import csv
 import json
+import os
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
 
 from .errors import LfwError
-from .images import load_image
 from .paths import CARD, MODEL
 
 
@@ -58,38 +61,66 @@ def read_pair_file(path: Path) -> list[tuple[Path, Path]]:
     return pairs
 
 
-def load_all(paths: list[Path], card: dict, progress: bool) -> np.ndarray:
-    """Every distinct image once, preprocessed as in training; a bar when there are many."""
+def load_all(paths: list[Path], card: dict, lfw_framed: bool, progress: bool):
+    """Every distinct photo once, as the network's input, with the faces found in it."""
     from tqdm import tqdm
 
+    from .faces import network_input
+
     unique = list(dict.fromkeys(paths))
-    images = {}
+    loaded = {}
     for path in tqdm(unique, desc="images", unit="img", disable=not progress, file=sys.stderr):
         if path.is_dir():
             raise LfwError(f"{path}: is a folder, not an image")
-        images[path] = load_image(path, card["image_size"], card["channels"], card["crop"])
-    return np.stack([images[p] for p in paths])
+        loaded[path] = network_input(path, card["image_size"], card["channels"], card["crop"],
+                                     lfw_framed)
+        faces = loaded[path][1]
+        if len(faces) > 1:
+            print(f"{path}: {len(faces)} faces found; using the largest, {faces[0]} "
+                  "(--all-faces lists them)", file=sys.stderr)
+    return np.stack([loaded[p][0] for p in paths]), [loaded[p][1] for p in paths]
 
 
-def verify(pairs, model_path: Path, card_path: Path, progress: bool = False) -> list[dict]:
-    """Score each (left, right) pair; decide with the card's validation threshold."""
+def verify(pairs, model_path: Path, card_path: Path, progress: bool = False,
+           lfw_framed: bool = False, all_faces: bool = False) -> list[dict]:
+    """Score each (left, right) pair; decide with the card's validation threshold. Each result
+    names the face box used in each photo (None with `lfw_framed`), and with `all_faces`
+    every face found."""
     card = read_card(card_path)
-    left = load_all([a for a, _ in pairs], card, progress)
-    right = load_all([b for _, b in pairs], card, progress)
+    left, left_faces = load_all([a for a, _ in pairs], card, lfw_framed, progress)
+    right, right_faces = load_all([b for _, b in pairs], card, lfw_framed, progress)
     if not model_path.is_file():
         raise LfwError(f"{model_path}: no trained model: run `dvc repro` first, or pass --model")
     from .inference import score_pairs
     from .model import load_model
 
-    model = load_model(model_path)
+    with warnings.catch_warnings():  # the saved optimizer's state is not needed here
+        warnings.filterwarnings("ignore", "Skipping variable loading for optimizer")
+        model = load_model(model_path)
     scores = score_pairs(model, left, right, card["tta"])
     threshold = float(card["threshold"])
-    return [{"left": str(a), "right": str(b), "score": round(float(s), 6),
-             "same_person": bool(s > threshold), "threshold": threshold}
-            for (a, b), s in zip(pairs, scores, strict=True)]
+    results = []
+    for (a, b), s, fa, fb in zip(pairs, scores, left_faces, right_faces, strict=True):
+        result = {"left": str(a), "right": str(b), "score": round(float(s), 6),
+                  "same_person": bool(s > threshold), "threshold": threshold,
+                  "faces": {"left": fa[0].as_dict() if fa else None,
+                            "right": fb[0].as_dict() if fb else None}}
+        if all_faces:
+            result["all_faces"] = {"left": [f.as_dict() for f in fa],
+                                   "right": [f.as_dict() for f in fb]}
+        results.append(result)
+    return results
+
+
+def describe(path: str, face: dict | None) -> str:
+    """A photo and, briefly, the face box used in it."""
+    if face is None:
+        return path
+    return f"{path} [face {face['w']}x{face['h']} at ({face['x']}, {face['y']})]"
 
 
 def main(argv=None) -> int:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up chatter
     parser = argparse.ArgumentParser(prog="lfw-siamese", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     v = sub.add_parser("verify", help="score pairs of photos with the trained model")
@@ -98,12 +129,19 @@ def main(argv=None) -> int:
     v.add_argument("--model", type=Path, default=MODEL, help=f"default: {MODEL}")
     v.add_argument("--card", type=Path, default=CARD, help=f"default: {CARD}")
     v.add_argument("--json", action="store_true", help="print JSON")
+    v.add_argument("--lfw-framed", action="store_true",
+                   help="the photos are framed like LFW's already: no face detection")
+    v.add_argument("--all-faces", action="store_true",
+                   help="list every face found in each photo (the largest is scored)")
     args = parser.parse_args(argv)
     if bool(args.pairs) == bool(args.images) or (args.images and len(args.images) != 2):
         parser.error("give two images, or --pairs FILE")
+    if args.lfw_framed and args.all_faces:
+        parser.error("--all-faces needs face detection: drop --lfw-framed")
     try:
         pairs = read_pair_file(args.pairs) if args.pairs else [tuple(args.images)]
-        results = verify(pairs, args.model, args.card, progress=args.pairs is not None)
+        results = verify(pairs, args.model, args.card, progress=args.pairs is not None,
+                         lfw_framed=args.lfw_framed, all_faces=args.all_faces)
     except LfwError as exc:
         print(f"lfw-siamese verify: {exc}", file=sys.stderr)
         return 2
@@ -112,7 +150,11 @@ def main(argv=None) -> int:
     else:
         for r in results:
             verdict = "same person" if r["same_person"] else "different people"
-            print(f"{r['score']:.4f}  {verdict:16s}  {r['left']}  {r['right']}")
+            print(f"{r['score']:.4f}  {verdict:16s}  {describe(r['left'], r['faces']['left'])}"
+                  f"  {describe(r['right'], r['faces']['right'])}")
+            for side in ("left", "right") if args.all_faces else ():
+                for n, f in enumerate(r["all_faces"][side], start=1):
+                    print(f"    {side} face {n}: {f['w']}x{f['h']} at ({f['x']}, {f['y']})")
         print(f"(threshold {results[0]['threshold']:.4f}, chosen on validation)")
     return 0
 

@@ -1,0 +1,163 @@
+"""Finding and framing faces for `verify`: real LFW-a faces placed in photos as users take them
+(turned with an EXIF tag, shifted and scaled in a larger canvas, two faces, none, too small)."""
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from lfw_siamese.cli import main
+from lfw_siamese.errors import LfwError
+from lfw_siamese.faces import FRAME, network_input, smallest_face
+from lfw_siamese.images import ORIENTATION, UPRIGHT, load_image
+
+from . import test_cli
+
+SIZE, CHANNELS, CROP = 32, 1, 120  # the `trained` fixture's card (conftest)
+
+
+def verify_args(trained, *rest):
+    return test_cli.args(trained, *rest, lfw_framed=False)
+
+
+@pytest.fixture(scope="module")
+def face(lfwa_sample) -> Image.Image:
+    """A real LFW-a face, as an RGB image."""
+    return Image.open(lfwa_sample / "Zinedine_Zidane" / "Zinedine_Zidane_0001.jpg").convert("RGB")
+
+
+def canvas(faces, size=(700, 500), background=90):
+    """A photo: each (face image, scale, (left, top)) pasted into a flat canvas."""
+    photo = Image.new("RGB", size, (background,) * 3)
+    for image, scale, at in faces:
+        side = round(image.width * scale)
+        photo.paste(image.resize((side, side), Image.Resampling.LANCZOS), at)
+    return photo
+
+
+def correlation(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.corrcoef(a.ravel().astype(float), b.ravel().astype(float))[0, 1])
+
+
+def test_an_lfw_image_frames_as_lfw_framed_it(face, tmp_path):
+    """Detection on an LFW-a image finds its face where LFW put it, and the network's input is
+    nearly the one training uses."""
+    face.save(tmp_path / "lfw.png")
+    detected, faces = network_input(tmp_path / "lfw.png", SIZE, CHANNELS, CROP)
+    framed, none = network_input(tmp_path / "lfw.png", SIZE, CHANNELS, CROP, lfw_framed=True)
+    assert none == [] and len(faces) == 1
+    box = faces[0]
+    assert abs(box.x + box.w / 2 - 125) < 8 and abs(box.y + box.h / 2 - 125) < 8
+    assert abs(FRAME * box.w - 250) < 30
+    assert correlation(detected, framed) > 0.7  # pixels of a ~5% smaller or larger frame
+
+
+@pytest.mark.parametrize(("scale", "at"), [(0.8, (30, 40)), (1.6, (250, 60)), (1.0, (450, 250))])
+def test_a_face_shifted_and_scaled_in_a_photo_is_framed_back(face, tmp_path, scale, at):
+    """Wherever and however large the face is, it is found where it was put and the network
+    sees about what it sees in the LFW image; without detection (the photo's centre) it does
+    not."""
+    face.save(tmp_path / "lfw.png")
+    want, [lfw] = network_input(tmp_path / "lfw.png", SIZE, CHANNELS, CROP)
+    canvas([(face, scale, at)]).save(tmp_path / "photo.png")
+    got, [found] = network_input(tmp_path / "photo.png", SIZE, CHANNELS, CROP)
+    centre, _ = network_input(tmp_path / "photo.png", SIZE, CHANNELS, CROP, lfw_framed=True)
+    for placed, start in ((found.x, at[0] + lfw.x * scale), (found.y, at[1] + lfw.y * scale),
+                          (found.w, lfw.w * scale)):
+        assert abs(placed - start) < 0.08 * lfw.w * scale
+    assert correlation(got, want) > 0.7
+    assert correlation(centre, want) < 0.5
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_every_exif_orientation_gives_the_upright_result(face, tmp_path, orientation):
+    upright = canvas([(face, 1.0, (40, 120))], size=(330, 500))
+    stored = upright
+    if orientation in UPRIGHT:  # store the pixels so that UPRIGHT[orientation] undoes it
+        inverse = {Image.Transpose.ROTATE_90: Image.Transpose.ROTATE_270,
+                   Image.Transpose.ROTATE_270: Image.Transpose.ROTATE_90}
+        stored = upright.transpose(inverse.get(UPRIGHT[orientation], UPRIGHT[orientation]))
+    exif = Image.Exif()
+    exif[ORIENTATION] = orientation
+    stored.save(tmp_path / "tagged.png", exif=exif)
+    upright.save(tmp_path / "upright.png")
+    got, got_faces = network_input(tmp_path / "tagged.png", SIZE, 3, CROP)
+    want, want_faces = network_input(tmp_path / "upright.png", SIZE, 3, CROP)
+    assert got_faces == want_faces and len(want_faces) == 1
+    np.testing.assert_array_equal(got, want)
+
+
+def test_two_faces_the_larger_is_used_and_both_are_listed(trained, face, tmp_path, capsys):
+    canvas([(face, 0.7, (20, 150)), (face, 1.2, (300, 60))]).save(tmp_path / "two.png")
+    face.save(tmp_path / "one.png")
+    assert main(verify_args(trained, tmp_path / "two.png", tmp_path / "one.png", "--json")) == 0
+    captured = capsys.readouterr()
+    result = json.loads(captured.out)
+    left = result["faces"]["left"]
+    assert left["x"] > 300 and left["w"] > 100  # the larger face, on the right of the photo
+    assert "all_faces" not in result
+    assert "two.png: 2 faces found; using the largest" in captured.err
+    assert main(verify_args(trained, tmp_path / "two.png", tmp_path / "one.png", "--json",
+                     "--all-faces")) == 0
+    listed = json.loads(capsys.readouterr().out)["all_faces"]
+    assert len(listed["left"]) == 2 and listed["left"][0] == left
+    assert listed["left"][1]["w"] < left["w"] and listed["left"][1]["x"] < 150
+    assert len(listed["right"]) == 1
+
+
+def test_the_face_box_is_in_the_json_and_named_in_the_text(trained, face, tmp_path, capsys):
+    canvas([(face, 1.0, (200, 100))]).save(tmp_path / "photo.png")
+    face.save(tmp_path / "lfw.png")
+    assert main(verify_args(trained, tmp_path / "photo.png", tmp_path / "lfw.png", "--json")) == 0
+    boxes = json.loads(capsys.readouterr().out)["faces"]
+    assert set(boxes["left"]) == {"x", "y", "w", "h"} and 250 < boxes["left"]["x"] < 300
+    assert main(verify_args(trained, tmp_path / "photo.png", tmp_path / "lfw.png")) == 0
+    b = boxes["left"]
+    assert f"photo.png [face {b['w']}x{b['h']} at ({b['x']}, {b['y']})]" in capsys.readouterr().out
+    assert main(verify_args(trained, tmp_path / "photo.png", tmp_path / "lfw.png", "--json",
+                     "--lfw-framed")) == 0
+    assert json.loads(capsys.readouterr().out)["faces"] == {"left": None, "right": None}
+
+
+def test_no_face_exits_non_zero_and_says_so(trained, face, tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    Image.fromarray(rng.integers(0, 256, (300, 400, 3), dtype=np.uint8)).save(tmp_path / "x.png")
+    face.save(tmp_path / "lfw.png")
+    assert main(verify_args(trained, tmp_path / "lfw.png", tmp_path / "x.png")) == 2
+    err = capsys.readouterr().err
+    assert "x.png: no face found" in err and "--lfw-framed" in err
+    assert main(verify_args(trained, tmp_path / "lfw.png", tmp_path / "x.png", "--lfw-framed")) == 0
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (3, 2000), (2000, 3), (20, 20)])
+@pytest.mark.parametrize("lfw_framed", [False, True])
+def test_tiny_images_are_refused_with_their_size(tmp_path, shape, lfw_framed):
+    Image.new("L", shape[::-1], 128).save(tmp_path / "tiny.png")
+    with pytest.raises(LfwError, match=rf"tiny.png: {shape[1]}x{shape[0]} px is too small"):
+        network_input(tmp_path / "tiny.png", SIZE, CHANNELS, CROP, lfw_framed)
+
+
+def test_a_face_too_small_for_the_network_is_refused(face, tmp_path):
+    # the face box is ~0.46 of the LFW image: this one is ~40 px wide, the recipe needs 65
+    canvas([(face, 0.35, (200, 100))]).save(tmp_path / "far.png")
+    need = smallest_face(64, 120)
+    with pytest.raises(LfwError, match=rf"far.png: the face found \(\d+x\d+ at .*\) is too "
+                                       rf"small: the network's 64x64 input needs a face at "
+                                       rf"least {need} px wide"):
+        network_input(tmp_path / "far.png", 64, CHANNELS, 120)
+    assert network_input(tmp_path / "far.png", SIZE, CHANNELS, CROP)[1]  # enough for 32x32
+
+
+def test_lfw_framed_input_is_exactly_the_training_preprocessing(face, tmp_path):
+    face.save(tmp_path / "lfw.jpg", quality=95)
+    got, _ = network_input(tmp_path / "lfw.jpg", 64, 1, 120, lfw_framed=True)
+    np.testing.assert_array_equal(got, load_image(tmp_path / "lfw.jpg", 64, 1, 120))
+
+
+def test_all_faces_needs_detection(trained, face, tmp_path):
+    face.save(tmp_path / "lfw.png")
+    with pytest.raises(SystemExit) as exit_:
+        main(verify_args(trained, tmp_path / "lfw.png", tmp_path / "lfw.png", "--all-faces",
+                         "--lfw-framed"))
+    assert exit_.value.code == 2
