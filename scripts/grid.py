@@ -92,6 +92,11 @@ def cell(name: str, revs: list, path) -> str:
     return fmt([v for v in (lookup(r, path) for r in revs) if v is not None])
 
 
+def natural(name: str) -> list:
+    """Sort key putting exp2 before exp10."""
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name)]
+
+
 def table(which: str, all_commits: bool = False) -> str:
     """Markdown table of the set's named experiments, seeds pooled: those based on the current
     commit, or with `all_commits` on any commit (the newest of each name counts)."""
@@ -107,7 +112,7 @@ def table(which: str, all_commits: bool = False) -> str:
                         runs.setdefault(base, []).append(rev)
     names = {experiment_name(n, s, None) for n in SETS[which] for s in SIZES}
     rows = []
-    for base in sorted(set(runs) & names):
+    for base in sorted(set(runs) & names, key=natural):
         revs = runs[base]
         rows.append([base] + [cell(base, revs, path) for _, path in COLUMNS[which]])
     header = ["experiment"] + [h for h, _ in COLUMNS[which]]

@@ -212,22 +212,33 @@ def test_view2_folds_and_report(project):
     assert "Running stage" not in again
 
 
-def test_finished_folds_are_shared_through_a_dvc_remote(project, tmp_path):
-    """Machine A runs View 2 and pushes its run-cache to a shared DVC remote; machine B, a clone
-    that has never run a fold, pulls and `dvc repro` restores every fold instead of training."""
+def test_folds_spread_over_two_machines_are_not_trained_again(project, tmp_path):
+    """Two clones of one git remote each run a fold and push its committed results; after a
+    merge, each has both folds finished, and `dvc repro` trains neither again."""
     repo, env = project
     run(["git", "checkout", "params.yaml"], repo, env)
-    run(["dvc", "repro", "view2/dvc.yaml"], repo, env)  # a no-op after the test above
-    remote = tmp_path / "remote"
-    run(["dvc", "remote", "add", "--local", "-d", "shared", str(remote)], repo, env)
-    run(["dvc", "push", "--run-cache"], repo, env)
-    other = tmp_path / "machine-b"
-    run(["git", "clone", "-q", str(repo), str(other)], tmp_path, env)
-    assert not (other / "metrics/view2/fold_1.json").exists()  # A's View 2 is not committed
-    env_b = {**env, "PYTHONPATH": str(other / "src")}
-    run(["dvc", "remote", "add", "--local", "-d", "shared", str(remote)], other, env_b)
-    out = run(["dvc", "repro", "--pull", "view2/dvc.yaml"], other, env_b).stdout
-    assert "Running stage 'view2/dvc.yaml:fold@" not in out
-    assert out.count("is cached - skipping run") >= 10
-    for name in ["view2.json"] + [f"view2/fold_{n}.json" for n in range(1, 11)]:
-        assert (other / "metrics" / name).read_text() == (repo / "metrics" / name).read_text()
+    origin = tmp_path / "origin.git"
+    run(["git", "clone", "-q", "--bare", str(repo), str(origin)], tmp_path, env)
+    machines = {}
+    for name, fold in (("a", 1), ("b", 2)):
+        clone = tmp_path / name
+        run(["git", "clone", "-q", str(origin), str(clone)], tmp_path, env)
+        machines[name] = (clone, {**env, "PYTHONPATH": str(clone / "src")}, fold)
+        assert not (clone / f"metrics/view2/fold_{fold}.json").exists()  # never run there
+    for clone, env_m, fold in machines.values():
+        out = run(["dvc", "repro", f"view2/dvc.yaml:fold@{fold}"], clone, env_m).stdout
+        assert f"Running stage 'view2/dvc.yaml:fold@{fold}'" in out
+        run(["git", "add", "-A"], clone, env_m)
+        run(["git", "commit", "-qm", f"View 2 fold {fold}"], clone, env_m)
+        run(["git", "pull", "-q", "--no-rebase", "--no-edit"], clone, env_m)  # merge the other's
+        run(["git", "push", "-q"], clone, env_m)
+    clone_a, env_a, _ = machines["a"]
+    run(["git", "pull", "-q", "--no-rebase"], clone_a, env_a)
+    for clone, env_m, _ in machines.values():
+        out = run(["dvc", "repro", "view2/dvc.yaml:fold@1", "view2/dvc.yaml:fold@2"], clone,
+                  env_m).stdout
+        assert "Running stage 'view2/dvc.yaml:fold@" not in out
+        for fold in (1, 2):
+            assert ((clone / f"metrics/view2/fold_{fold}.json").read_text()
+                    == (machines["ab"[fold - 1]][0] / f"metrics/view2/fold_{fold}.json")
+                    .read_text())
