@@ -4,6 +4,8 @@
                                  [--only NAME ...] [--seeds 0 1 2]
     dvc exp run --run-all             # or: dvc queue start -j 1, then dvc queue status
     python scripts/grid.py table [--set grid|ablations] [--all-commits] [--out results.md]
+    python scripts/grid.py args NAME [--set grid|ablations] [--size full|reduced|tiny]
+                                      # its `-S key=value` arguments, for `dvc exp run` by hand
 
 `grid` is the reference report's configuration and its variations (lfw_siamese.configs.GRID;
 `--only exp2` is the reference itself). At `full` size it is a GPU job; `reduced`
@@ -41,7 +43,14 @@ COLUMNS = {
 
 
 def dvc_value(value) -> str:
-    return json.dumps(value) if isinstance(value, list | bool) else str(value)
+    """A value as `dvc exp run -S` parses it, with no spaces (safe to split on whitespace)."""
+    if isinstance(value, list | bool):
+        return json.dumps(value, separators=(",", ":"))
+    return str(value)
+
+
+def set_args(settings: dict) -> list[str]:
+    return [arg for k, v in settings.items() for arg in ("-S", f"{k}={dvc_value(v)}")]
 
 
 def experiment_name(name: str, size: str, seed: int | None) -> str:
@@ -54,8 +63,8 @@ def queue(which: str, size: str, only: list[str], seeds: list[int]) -> None:
             settings = {**SETS[which][name], **SIZES[size]}
             if seed is not None:
                 settings["seed"] = seed
-            sets = [arg for k, v in settings.items() for arg in ("-S", f"{k}={dvc_value(v)}")]
-            cmd = ["dvc", "exp", "run", "--queue", "-n", experiment_name(name, size, seed), *sets]
+            cmd = ["dvc", "exp", "run", "--queue", "-n", experiment_name(name, size, seed),
+                   *set_args(settings)]
             print(" ".join(cmd))
             subprocess.run(cmd, check=True)
 
@@ -128,13 +137,22 @@ def main(argv=None) -> None:
     q.add_argument("--size", choices=SIZES, default="full")
     q.add_argument("--only", nargs="+", default=[], metavar="NAME")
     q.add_argument("--seeds", nargs="+", type=int, default=[], metavar="SEED")
+    a = sub.add_parser("args", help="print a configuration's -S arguments for dvc exp run")
+    a.add_argument("name")
+    a.add_argument("--set", choices=SETS, default="grid", dest="which")
+    a.add_argument("--size", choices=SIZES, default="full")
     t = sub.add_parser("table", help="print (or write) the Markdown comparison table")
     t.add_argument("--set", choices=SETS, default="grid", dest="which")
     t.add_argument("--out")
     t.add_argument("--all-commits", action="store_true",
                    help="also experiments based on earlier commits")
     args = parser.parse_args(argv)
-    if args.command == "queue":
+    if args.command == "args":
+        if args.name not in SETS[args.which]:
+            parser.error(f"unknown {args.which} name {args.name}; "
+                         f"known: {', '.join(SETS[args.which])}")
+        print(" ".join(set_args({**SETS[args.which][args.name], **SIZES[args.size]})))
+    elif args.command == "queue":
         unknown = sorted(set(args.only) - set(SETS[args.which]))
         if unknown:
             parser.error(f"unknown {args.which} name(s) {', '.join(unknown)}; "
