@@ -4,17 +4,32 @@ Trains on the fixed pairsDevTrain pairs (`train_pairs: dev`) or on pairs mined a
 epoch from the training people's images (`train_pairs: mined`, needs `split: people`).
 Every epoch is logged through DVCLive to metrics/train/ (metrics.json: the latest values,
 which `dvc exp show` lists while the run goes on; plots/metrics/train/*.tsv: one row per
-epoch) and checkpointed to data/checkpoints/train/, so a killed run resumes there.
+epoch) and checkpointed to data/checkpoints/train/, so a killed run resumes there. A queued
+experiment runs in a temporary copy that DVC deletes when it is killed; its checkpoint goes to
+the workspace it was queued from instead (DVC_ROOT, which DVC sets to it), in
+data/checkpoints/exp-<name>/, so that queueing it again under its name resumes it.
 
 Writes data/model.keras, metrics/train/, metrics/train_detail.json (the epoch kept, model
 size, timing, backend, hardware), metrics/plots/training.png and
 metrics/plots/train_batch.png (one augmented training batch: what the network is fed).
 """
 
+import os
+from pathlib import Path
+
 from lfw_siamese.errors import LfwError, run_stage
 from lfw_siamese.fsutil import write_json
 from lfw_siamese.params import load_params
 from lfw_siamese.paths import CHECKPOINTS, METRICS, MODEL, PAIRS, PLOTS, TRAIN_LOG
+
+
+def checkpoint_folder() -> Path:
+    """data/checkpoints/train, or for a queued experiment (DVC_ROOT is not the working folder)
+    data/checkpoints/exp-<name> in the workspace it was queued from."""
+    root, name = os.environ.get("DVC_ROOT"), os.environ.get("DVC_EXP_NAME")
+    if root and name and Path(root).resolve() != Path.cwd().resolve():
+        return Path(root) / CHECKPOINTS / f"exp-{name}"
+    return CHECKPOINTS / "train"
 
 
 def main() -> None:
@@ -43,7 +58,7 @@ def main() -> None:
             live.next_step()
 
         run = train(p, val, pairs=pairs, people=people, loggers=[log],
-                    checkpoint=CHECKPOINTS / "train")
+                    checkpoint=checkpoint_folder())
         rows = run.history
         step_seconds = sum(r["train_seconds"] for r in rows) / (len(rows) * run.steps_per_epoch)
         live.summary["time"] = {"seconds": round(run.seconds, 1),
