@@ -2,14 +2,15 @@
 
 LFW's images are centred on the box of OpenCV's Viola-Jones frontal-face detector, enlarged to
 a fixed frame. On LFW-a images of training people (none of pairsDevTest's), that detector's box
-around the largest face is centred in the 250x250 frame (median offset under 1 px) and 121 px
-wide (median): the frame is FRAME = 2.07 box widths (`python benchmarks/verify.py` measures it
+around the largest face is centred in the 250x250 frame (median offset 2 px) and 121 px wide
+(median): the frame is FRAME = 2.07 box widths (`python benchmarks/verify.py` measures it
 again). A photo's face is therefore found with the same detector, given that frame, and then
 preprocessed exactly as training preprocesses an LFW image: the centre `crop`/250 of the frame,
 resized to the network's input.
 """
 
 import math
+import threading
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -40,18 +41,17 @@ class Face:
         return f"{self.w}x{self.h} at ({self.x}, {self.y})"
 
 
-def open_upright(source, label=None) -> Image.Image:
+def open_upright(source) -> Image.Image:
     """The image, decoded and turned upright as viewers show it (EXIF orientation applied)."""
-    name = label or source
     try:
         with Image.open(source) as im:
             return ImageOps.exif_transpose(im)
     except FileNotFoundError:
-        raise LfwError(f"{name}: image not found") from None
+        raise LfwError(f"{source}: image not found") from None
     except Image.DecompressionBombError as exc:
-        raise LfwError(f"{name}: refused as a possible decompression bomb ({exc})") from None
+        raise LfwError(f"{source}: refused as a possible decompression bomb ({exc})") from None
     except (OSError, SyntaxError, ValueError) as exc:
-        raise LfwError(f"{name}: cannot decode image ({exc})") from None
+        raise LfwError(f"{source}: cannot decode image ({exc})") from None
 
 
 def seen_side(frame_side: float, crop: int) -> float:
@@ -64,17 +64,25 @@ def smallest_face(size: int, crop: int) -> int:
     return math.ceil(size / seen_side(FRAME, crop))
 
 
+_loaded = threading.local()  # one detector per thread: OpenCV's is not safe to share
+
+
+def _detector():
+    if not hasattr(_loaded, "detector"):
+        import cv2
+
+        _loaded.detector = cv2.CascadeClassifier(cv2.data.haarcascades + CASCADE)
+    return _loaded.detector
+
+
 def detect(image: Image.Image) -> list[Face]:
     """Frontal faces found by OpenCV's Viola-Jones detector, largest first."""
-    import cv2
-
     gray = image.convert("L")
     scale = min(1.0, DETECT_SIDE / max(gray.size))
     if scale < 1:
         gray = gray.resize((round(gray.width * scale), round(gray.height * scale)),
                            Image.Resampling.BILINEAR)
-    detector = cv2.CascadeClassifier(cv2.data.haarcascades + CASCADE)
-    boxes = detector.detectMultiScale(np.asarray(gray), scaleFactor=1.1, minNeighbors=5,
+    boxes = _detector().detectMultiScale(np.asarray(gray), scaleFactor=1.1, minNeighbors=5,
                                       minSize=(SMALLEST, SMALLEST))
     faces = [Face(*(round(int(v) / scale) for v in box)) for box in boxes]
     return sorted(faces, key=lambda f: (-f.w * f.h, f.y, f.x))
