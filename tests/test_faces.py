@@ -104,6 +104,11 @@ def test_two_faces_the_larger_is_used_and_both_are_listed(trained, face, tmp_pat
     assert len(listed["left"]) == 2 and listed["left"][0] == left
     assert listed["left"][1]["w"] < left["w"] and listed["left"][1]["x"] < 150
     assert len(listed["right"]) == 1
+    assert main(verify_args(trained, tmp_path / "two.png", tmp_path / "one.png",
+                            "--all-faces")) == 0
+    text = capsys.readouterr().out
+    small = listed["left"][1]
+    assert f"left face 2: {small['w']}x{small['h']} at ({small['x']}, {small['y']})" in text
 
 
 def test_the_face_box_is_in_the_json_and_named_in_the_text(trained, face, tmp_path, capsys):

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import LfwError
+from .faces import Face, network_input
 from .paths import CARD, MODEL
 
 
@@ -65,8 +66,6 @@ def load_all(paths: list[Path], card: dict, lfw_framed: bool, progress: bool):
     """Every distinct photo once, as the network's input, with the faces found in it."""
     from tqdm import tqdm
 
-    from .faces import network_input
-
     unique = list(dict.fromkeys(paths))
     loaded = {}
     for path in tqdm(unique, desc="images", unit="img", disable=not progress, file=sys.stderr):
@@ -87,8 +86,9 @@ def verify(pairs, model_path: Path, card_path: Path, progress: bool = False,
     names the face box used in each photo (None with `lfw_framed`), and with `all_faces`
     every face found."""
     card = read_card(card_path)
-    left, left_faces = load_all([a for a, _ in pairs], card, lfw_framed, progress)
-    right, right_faces = load_all([b for _, b in pairs], card, lfw_framed, progress)
+    arrays, faces = load_all([path for pair in pairs for path in pair], card, lfw_framed,
+                             progress)
+    left, right, left_faces, right_faces = arrays[0::2], arrays[1::2], faces[0::2], faces[1::2]
     if not model_path.is_file():
         raise LfwError(f"{model_path}: no trained model: run `dvc repro` first, or pass --model")
     from .inference import score_pairs
@@ -114,9 +114,7 @@ def verify(pairs, model_path: Path, card_path: Path, progress: bool = False,
 
 def describe(path: str, face: dict | None) -> str:
     """A photo and, briefly, the face box used in it."""
-    if face is None:
-        return path
-    return f"{path} [face {face['w']}x{face['h']} at ({face['x']}, {face['y']})]"
+    return path if face is None else f"{path} [face {Face(**face)}]"
 
 
 def main(argv=None) -> int:
@@ -153,8 +151,8 @@ def main(argv=None) -> int:
             print(f"{r['score']:.4f}  {verdict:16s}  {describe(r['left'], r['faces']['left'])}"
                   f"  {describe(r['right'], r['faces']['right'])}")
             for side in ("left", "right") if args.all_faces else ():
-                for n, f in enumerate(r["all_faces"][side], start=1):
-                    print(f"    {side} face {n}: {f['w']}x{f['h']} at ({f['x']}, {f['y']})")
+                for n, face in enumerate(r["all_faces"][side], start=1):
+                    print(f"    {side} face {n}: {Face(**face)}")
         print(f"(threshold {results[0]['threshold']:.4f}, chosen on validation)")
     return 0
 
