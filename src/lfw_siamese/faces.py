@@ -17,7 +17,7 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from .errors import LfwError
-from .images import LFW_SIDE, load_image
+from .images import LFW_SIDE, decoding, load_image
 
 FRAME = 2.07                 # LFW frame side / detector box width, measured on LFW-a
 CASCADE = "haarcascade_frontalface_default.xml"  # ships inside the opencv-python wheel
@@ -43,15 +43,8 @@ class Face:
 
 def open_upright(source) -> Image.Image:
     """The image, decoded and turned upright as viewers show it (EXIF orientation applied)."""
-    try:
-        with Image.open(source) as im:
-            return ImageOps.exif_transpose(im)
-    except FileNotFoundError:
-        raise LfwError(f"{source}: image not found") from None
-    except Image.DecompressionBombError as exc:
-        raise LfwError(f"{source}: refused as a possible decompression bomb ({exc})") from None
-    except (OSError, SyntaxError, ValueError) as exc:
-        raise LfwError(f"{source}: cannot decode image ({exc})") from None
+    with decoding(source), Image.open(source) as im:
+        return ImageOps.exif_transpose(im)
 
 
 def seen_side(frame_side: float, crop: int) -> float:

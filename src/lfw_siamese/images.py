@@ -8,6 +8,7 @@ decode followed by a resize.
 
 import os
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +24,19 @@ UPRIGHT = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
            8: Image.Transpose.ROTATE_90}
 
 
+@contextmanager
+def decoding(name):
+    """Turn the errors of opening and decoding an image into one line naming it."""
+    try:
+        yield
+    except FileNotFoundError:
+        raise LfwError(f"{name}: image not found") from None
+    except Image.DecompressionBombError as exc:
+        raise LfwError(f"{name}: refused as a possible decompression bomb ({exc})") from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise LfwError(f"{name}: cannot decode image ({exc})") from None
+
+
 def load_image(source, size: int, channels: int, crop: int = LFW_SIDE, label=None) -> np.ndarray:
     """One image (a path or a binary file object) as a (size, size, channels) uint8 array,
     upright as viewers show it (EXIF orientation applied).
@@ -31,27 +45,19 @@ def load_image(source, size: int, channels: int, crop: int = LFW_SIDE, label=Non
     commute with the orientation's flips and quarter turns, so it is applied last, to the
     small result, keeping JPEG draft decoding fast."""
     mode = "L" if channels == 1 else "RGB"
-    path = label or source
-    try:
-        with Image.open(source) as im:
-            width, height = im.size
-            side = min(width, height) * min(crop, LFW_SIDE) / LFW_SIDE
-            scale = size / side
-            im.draft(mode, (int(width * scale + 1), int(height * scale + 1)))
-            w, h = im.size  # after draft: the DCT-scaled size
-            half_w, half_h = side * w / width / 2, side * h / height / 2
-            box = (max(w / 2 - half_w, 0), max(h / 2 - half_h, 0),
-                   min(w / 2 + half_w, w), min(h / 2 + half_h, h))
-            pixels = im.convert(mode).resize((size, size), Image.Resampling.BILINEAR, box=box)
-            turn = UPRIGHT.get(im.getexif().get(ORIENTATION, 1))
-            if turn is not None:
-                pixels = pixels.transpose(turn)
-    except FileNotFoundError:
-        raise LfwError(f"{path}: image not found") from None
-    except Image.DecompressionBombError as exc:
-        raise LfwError(f"{path}: refused as a possible decompression bomb ({exc})") from None
-    except (OSError, SyntaxError, ValueError) as exc:
-        raise LfwError(f"{path}: cannot decode image ({exc})") from None
+    with decoding(label or source), Image.open(source) as im:
+        width, height = im.size
+        side = min(width, height) * min(crop, LFW_SIDE) / LFW_SIDE
+        scale = size / side
+        im.draft(mode, (int(width * scale + 1), int(height * scale + 1)))
+        w, h = im.size  # after draft: the DCT-scaled size
+        half_w, half_h = side * w / width / 2, side * h / height / 2
+        box = (max(w / 2 - half_w, 0), max(h / 2 - half_h, 0),
+               min(w / 2 + half_w, w), min(h / 2 + half_h, h))
+        pixels = im.convert(mode).resize((size, size), Image.Resampling.BILINEAR, box=box)
+        turn = UPRIGHT.get(im.getexif().get(ORIENTATION, 1))
+        if turn is not None:
+            pixels = pixels.transpose(turn)
     array = np.asarray(pixels, dtype=np.uint8)
     return array[..., None] if channels == 1 else array
 
