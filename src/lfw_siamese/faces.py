@@ -121,13 +121,8 @@ def network_input(path, size: int, channels: int, crop: int,
     training does (no detection, no faces). Errors name the photo: no face, a face or image
     too small for the network's resolution, an unreadable file."""
     if lfw_framed:
-        try:
-            with Image.open(path) as im:
-                width, height = im.size
-        except (OSError, SyntaxError, ValueError):
-            width = height = None  # load_image says why
-        if width is not None:
-            _check_framed(path, width, height, size, crop)
+        with decoding(path), Image.open(path) as im:  # the header only: the size
+            _check_framed(path, *im.size, size, crop)
         return load_image(path, size, channels, crop), []
     image = open_upright(path)
     if min(image.size) < SMALLEST:
