@@ -56,10 +56,8 @@ def main() -> None:
     lists = {name: read_pairs(paths.PAIR_LISTS / f"{name}.txt", counts)
              for name in ("pairsDevTrain", "pairsDevTest", "pairs")}
     pool = []
-    if p.split == "people":
-        pool, val = people_split(counts, lists["pairsDevTrain"], lists["pairsDevTest"],
-                                 p.val_fraction, p.split_seed)
-        train = lists["pairsDevTrain"]
+    if p.split != "pairs":
+        pool, train, val = people_split(counts, lists["pairsDevTrain"], lists["pairsDevTest"], p)
     else:
         train, val = split_pairs(lists["pairsDevTrain"], p.val_fraction, p.split_seed)
     folds = sorted({pair.fold for pair in lists["pairs"]})

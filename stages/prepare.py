@@ -3,9 +3,10 @@
 Writes data/pairs/{train,val,test}.npz; test is pairsDevTest, train is pairsDevTrain.
 `split: pairs` holds out a seeded random share of pairsDevTrain for validation (the
 reference's way; the same people can land on both sides). `split: people` keeps all of
-pairsDevTrain for training, draws validation people among those in neither list, mines
-fixed balanced validation pairs from them, and also writes data/pairs/people.npz: every
-image of the training people, for pair mining. Every image is decoded once.
+pairsDevTrain for training and draws validation people among those in neither list;
+`stratified` draws them among all but the test people (lfw_siamese.mining). Both mine
+`val_pairs` fixed balanced validation pairs from them and also write data/pairs/people.npz:
+every image of the training people, for pair mining. Every image is decoded once.
 """
 
 from lfw_siamese import paths
@@ -26,9 +27,8 @@ def main() -> None:
     dev_train = read_pairs(paths.PAIR_LISTS / "pairsDevTrain.txt", counts)
     test = read_pairs(paths.PAIR_LISTS / "pairsDevTest.txt", counts)
     pool = []
-    if p.split == "people":
-        pool, val = people_split(counts, dev_train, test, p.val_fraction, p.split_seed)
-        train = dev_train
+    if p.split != "pairs":
+        pool, train, val = people_split(counts, dev_train, test, p)
         print(f"people: {len({person_of(f) for f in pool})} for training ({len(pool)} "
               f"images), validation pairs mined from others")
     else:

@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 from lfw_siamese.errors import LfwError
-from lfw_siamese.mining import mine_pairs, mined_pair_list, split_people
+from lfw_siamese.mining import mine_pairs, mined_pair_list, people_split, split_people
 from lfw_siamese.pairs import Pair
+from lfw_siamese.params import load_params
 
 
 def pair(a, i, b, j):
@@ -30,6 +31,27 @@ def test_people_split_keeps_test_people_out_and_dev_train_in_training():
 def test_too_many_validation_people_is_refused():
     with pytest.raises(LfwError, match=r"only 33 people are in neither"):
         split_people(COUNTS, DEV_TRAIN, DEV_TEST, 0.95, seed=0)
+
+
+def test_stratified_split_takes_the_share_of_each_stratum_and_drops_their_dev_pairs():
+    train, val = split_people(COUNTS, DEV_TRAIN, DEV_TEST, 0.25, seed=0, stratified=True)
+    eligible = set(COUNTS) - {"P06", "P07", "P09"}
+    assert set(train) | set(val) == eligible and not set(train) & set(val)
+    singles = [n for n in eligible if COUNTS[n] == 1]
+    assert sum(COUNTS[n] == 1 for n in val) == round(len(singles) * 0.25)
+    assert sum(COUNTS[n] >= 2 for n in val) == round((len(eligible) - len(singles)) * 0.25)
+    # a share no `people` split can give (only 33 people are outside both dev lists)
+    assert len(split_people(COUNTS, DEV_TRAIN, DEV_TEST, 0.95, 0, stratified=True)[1]) > 33
+
+
+def test_people_split_drops_dev_pairs_of_validation_people():
+    p = load_params().replace(split="stratified", val_fraction=0.5, val_pairs=40, split_seed=2)
+    pool, train_pairs, val = people_split(COUNTS, DEV_TRAIN, DEV_TEST, p)
+    _, val_people = split_people(COUNTS, DEV_TRAIN, DEV_TEST, 0.5, 2, stratified=True)
+    kept = [q for q in DEV_TRAIN if not set(q.people) & set(val_people)]
+    assert train_pairs == kept and len(kept) < len(DEV_TRAIN)  # seed 2 holds out some
+    assert len(val) == 40 and {n for q in val for n in q.people} <= set(val_people)
+    assert not {f.split("/")[0] for f in pool} & set(val_people)
 
 
 def test_mined_pairs_are_balanced_and_labelled_right():

@@ -2,7 +2,8 @@
 
 params.yaml holds the recipe (the default). REFERENCE sets every key back to the reference
 report's configuration; GRID holds the report's eleven experiments; ABLATIONS each take one
-ingredient out of the recipe. scripts/grid.py queues them as DVC experiments.
+ingredient out of the recipe; ACCURACY each add one lever to it, judged on a stronger
+validation split. scripts/grid.py queues them as DVC experiments.
 """
 
 REFERENCE = dict(
@@ -47,6 +48,18 @@ ABLATIONS = {
     "pair-bce": dict(loss="bce"),
     "dev-pairs-only": dict(train_pairs="dev", loss="bce"),
 }
+
+# The recipe judged by a stronger validation (stratified split: ~250 validation people with
+# a positive pair instead of ~120, and 4,000 pairs), then one change each (issue 15's levers).
+STRONG_VALIDATION = dict(split="stratified", val_pairs=4000)
+ACCURACY = {name: {**STRONG_VALIDATION, **change} for name, change in {
+    "base": {},
+    "epochs-30": dict(epochs=30),
+    "size-96": dict(image_size=96),
+    "wide": dict(filters=[32, 64, 128, 256]),
+    "no-augment": dict(augment=False),
+    "deepfunneled": dict(release="lfw-deepfunneled", channels=3),
+}.items()}
 
 SIZES = {
     "full": {},

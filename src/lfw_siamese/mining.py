@@ -1,8 +1,13 @@
 """Split people, not pairs, and mine balanced pairs from the images of a set of people.
 
-LFW's *unrestricted* configuration may use the identity labels of the training people. The
-validation people are drawn only from people in neither pairsDevTrain nor pairsDevTest, so
-the fixed 2,200 training pairs stay whole and no person is on two sides of the split.
+LFW's *unrestricted* configuration may use the identity labels of the training people. Two
+by-person splits, neither sharing anyone with pairsDevTest:
+- `people`: validation people are drawn only from people in neither pairsDevTrain nor
+  pairsDevTest, so the fixed 2,200 training pairs stay whole (but few of them, ~120, have the
+  two images a positive pair needs);
+- `stratified`: drawn among everyone outside pairsDevTest, the same share of those with one
+  image and of those with two or more (~250 with a positive pair); pairsDevTrain pairs that
+  involve a validation person leave training.
 """
 
 import numpy as np
@@ -10,28 +15,37 @@ import numpy as np
 from .errors import LfwError
 from .pairs import Pair, image_name, person_of
 
-VAL_PAIRS = 1000  # mined validation pairs of the by-person split, half same person
 
-
-def split_people(counts: dict[str, int], dev_train, dev_test, val_fraction: float, seed: int):
+def split_people(counts: dict[str, int], dev_train, dev_test, val_fraction: float, seed: int,
+                 stratified: bool = False):
     """(training people, validation people), sorted; neither shares anyone with pairsDevTest.
 
     `val_fraction` of all people outside pairsDevTest become validation people, drawn
-    (seeded) among those outside pairsDevTrain too.
+    (seeded) among those outside pairsDevTrain too, or, `stratified`, among all of them:
+    that share of the people with one image and of those with two or more.
     """
     test = {name for pair in dev_test for name in pair.people}
     listed = {name for pair in dev_train for name in pair.people}
     eligible = sorted(set(counts) - test)
-    outside = [name for name in eligible if name not in listed]
-    n_val = round(len(eligible) * val_fraction)
-    if n_val > len(outside):
-        raise LfwError(
-            f"val_fraction {val_fraction} asks for {n_val} validation people, but only "
-            f"{len(outside)} people are in neither pairsDevTrain nor pairsDevTest "
-            f"(the most is {len(outside) / len(eligible):.2f})"
-        )
-    order = np.random.default_rng(seed).permutation(len(outside))
-    val = sorted(outside[i] for i in order[:n_val])
+    rng = np.random.default_rng(seed)
+    if stratified:
+        val = []
+        for stratum in ([n for n in eligible if counts[n] == 1],
+                        [n for n in eligible if counts[n] >= 2]):
+            order = rng.permutation(len(stratum))
+            val += [stratum[i] for i in order[:round(len(stratum) * val_fraction)]]
+        val.sort()
+    else:
+        outside = [name for name in eligible if name not in listed]
+        n_val = round(len(eligible) * val_fraction)
+        if n_val > len(outside):
+            raise LfwError(
+                f"val_fraction {val_fraction} asks for {n_val} validation people, but only "
+                f"{len(outside)} people are in neither pairsDevTrain nor pairsDevTest "
+                f"(the most is {len(outside) / len(eligible):.2f}; split: stratified has no "
+                f"such limit)"
+            )
+        val = sorted(outside[i] for i in rng.permutation(len(outside))[:n_val])
     chosen = set(val)
     return [name for name in eligible if name not in chosen], val
 
@@ -94,11 +108,16 @@ def person_images(people: list[str], counts: dict[str, int]) -> list[str]:
     return [image_name(name, i) for name in people for i in range(1, counts[name] + 1)]
 
 
-def people_split(counts: dict[str, int], dev_train, dev_test, val_fraction: float, seed: int):
-    """The by-person split: (every image of the training people, fixed validation pairs)."""
-    train_people, val_people = split_people(counts, dev_train, dev_test, val_fraction, seed)
+def people_split(counts: dict[str, int], dev_train, dev_test, p):
+    """A by-person split (`p.split` people or stratified, checked Params): every image of the
+    training people, the pairsDevTrain pairs with no validation person in them, and
+    `p.val_pairs` fixed validation pairs mined from the validation people."""
+    train_people, val_people = split_people(counts, dev_train, dev_test, p.val_fraction,
+                                            p.split_seed, stratified=p.split == "stratified")
     val_files = person_images(val_people, counts)
     ids = {name: i for i, name in enumerate(val_people)}
     val_ids = np.array([ids[person_of(f)] for f in val_files])
-    return person_images(train_people, counts), mined_pair_list(val_files, val_ids, VAL_PAIRS,
-                                                                seed)
+    held_out = set(val_people)
+    train_pairs = [q for q in dev_train if not held_out & set(q.people)]
+    return (person_images(train_people, counts), train_pairs,
+            mined_pair_list(val_files, val_ids, p.val_pairs, p.split_seed))

@@ -102,8 +102,9 @@ SCHEMA = {
     "image_size": Number(int, 16, 250),
     "channels": Choice((1, 3)),
     "crop": Number(int, 1, 250),
-    "split": Choice(("pairs", "people")),
+    "split": Choice(("pairs", "people", "stratified")),
     "val_fraction": Number(float, 0, 1, low_open=True, high_open=True),
+    "val_pairs": Number(int, 2),
     "split_seed": Number(int, 0),
     "train_pairs": Choice(("dev", "mined")),
     "pairs_per_epoch": Number(int, 2),
@@ -146,8 +147,8 @@ def _combinations(p: dict) -> list[str]:
         problems.append(f"image_size: got {p['image_size']}, the koch twin needs >= "
                         f"{min_image_size()} (the lean twin accepts >= 16)")
     if p.get("train_pairs") == "mined" and p.get("split") == "pairs":
-        problems.append("train_pairs: mined needs split: people (a random split of pairs "
-                        "would put the same people in training and validation)")
+        problems.append("train_pairs: mined needs split: people or stratified (a random split "
+                        "of pairs would put the same people in training and validation)")
     if p.get("loss") == "batch_softmax" and (p.get("head"), p.get("train_pairs")) != (
             "cosine", "mined"):
         problems.append("loss: batch_softmax needs head: cosine and train_pairs: mined "
