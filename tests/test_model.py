@@ -11,7 +11,9 @@ from lfw_siamese.mining import mine_pairs, mine_positive_batches
 from lfw_siamese.model import (
     AbsDiff,
     ContrastiveLoss,
+    CosFace,
     Cosine,
+    CosineClassifier,
     InBatchSoftmax,
     build_siamese,
     save_model,
@@ -247,6 +249,54 @@ def test_batch_softmax_learns_unseen_people_and_calibrates_the_head():
     assert a[0, 0] > 1  # the head was calibrated: higher cosine, higher score
     scores = score_pairs(model, val["left"], val["right"])
     assert 0.3 < scores.mean() < 0.7  # calibrated on balanced pairs, not all near 0 or 1
+
+
+def test_cosface_by_hand():
+    loss = CosFace(margin=0.25, scale=2.0, reduction=None)
+    left, right = np.array([[0.5, -0.5, 0.0]]), np.array([[0.0, 1.0, 0.0]])
+    value = keras.ops.convert_to_numpy(loss(np.array([1.0]), np.hstack([left, right])))
+
+    def cross_entropy(cosines):  # true class 1, its cosine lowered by the margin
+        logits = 2.0 * (cosines - np.array([0.0, 0.25, 0.0]))
+        return np.log(np.exp(logits).sum()) - logits[1]
+
+    np.testing.assert_allclose(value, [(cross_entropy(left[0]) + cross_entropy(right[0])) / 2],
+                               rtol=1e-5)
+
+
+def test_cosine_classifier_gives_cosines_to_its_centres():
+    layer = CosineClassifier(3)
+    x = np.array([[3.0, 4.0], [-1.0, 0.0]])
+    out = keras.ops.convert_to_numpy(layer(x))
+    w = keras.ops.convert_to_numpy(layer.centres)
+    expected = (x / np.linalg.norm(x, axis=1, keepdims=True)) @ (w / np.linalg.norm(w, axis=0))
+    np.testing.assert_allclose(out, expected, rtol=1e-5)
+    assert CosineClassifier.from_config(layer.get_config()).classes == 3
+
+
+def test_identity_supervision_trains_both_losses_and_keeps_the_saved_model_plain(tmp_path):
+    p = params(LEAN, head="cosine", loss="batch_softmax", train_pairs="mined",
+               pairs_per_epoch=512, batch_size=16, epochs=3, optimizer="adamw", lr=0.003,
+               weight_decay=0.004, schedule="cosine", augment=False, patience=0,
+               identity_weight=1.0)
+    people = synthetic_people(40, 3, 32, seed=1)
+    unseen = synthetic_people(20, 3, 32, seed=2)
+    left, right, label = mine_pairs(unseen["person"], 200, np.random.default_rng(0))
+    val = {"left": unseen["image"][left], "right": unseen["image"][right], "label": label}
+    run = train(p, val, people=people)
+    rows = run.history
+    assert {"accuracy", "embeddings_loss", "identities_loss"} <= rows[-1].keys()
+    assert rows[-1]["identities_loss"] < rows[0]["identities_loss"]
+    assert rows[-1]["val_auc"] > 0.9
+    # the identity centres train the twin but are not part of the siamese model
+    assert all(not isinstance(layer, CosineClassifier) for layer in run.model.layers)
+    save_model(run.model, tmp_path / "m.keras")
+    assert "CosineClassifier" not in (tmp_path / "m.keras").read_bytes().decode("latin-1")
+
+
+def test_identity_weight_needs_the_in_batch_loss():
+    with pytest.raises(LfwError, match="identity_weight: > 0 needs loss: batch_softmax"):
+        params(loss="bce", identity_weight=0.5)
 
 
 def test_positive_batches_hold_distinct_people():

@@ -11,7 +11,7 @@ REFERENCE = dict(
     train_pairs="dev", augment=False, twin="koch", filters=[64, 128, 128, 256],
     dense_units=4096, batch_norm=True, head="l1", optimizer="sgd", lr=0.02,
     schedule="exponential", lr_decay=0.01, weight_decay=0.0, loss="bce", margin=1.0,
-    epochs=50, patience=0, batch_size=64, tta=False,
+    epochs=50, patience=0, batch_size=64, tta=False, identity_weight=0.0,
 )
 
 # The reference report's eleven experiments, exactly as its table gives them (batch norm,
@@ -59,6 +59,8 @@ ACCURACY = {name: {**STRONG_VALIDATION, **change} for name, change in {
     "wide": dict(filters=[32, 64, 128, 256]),
     "no-augment": dict(augment=False),
     "deepfunneled": dict(release="lfw-deepfunneled", channels=3),
+    "identity": dict(identity_weight=1.0),
+    "identity-light": dict(identity_weight=0.3),
 }.items()}
 
 SIZES = {

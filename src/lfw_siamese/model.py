@@ -91,6 +91,52 @@ class InBatchSoftmax(keras.losses.Loss):
         return {**super().get_config(), "temperature": self.temperature}
 
 
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class CosineClassifier(layers.Layer):
+    """Cosine similarity of each embedding to one learned centre per identity: (batch, classes)."""
+
+    def __init__(self, classes: int, **kwargs):
+        super().__init__(**kwargs)
+        self.classes = classes
+
+    def build(self, input_shape):
+        self.centres = self.add_weight(shape=(input_shape[-1], self.classes), name="centres",
+                                       initializer="glorot_uniform")
+
+    def call(self, x):
+        x = x / ops.sqrt(ops.sum(x * x, axis=-1, keepdims=True) + 1e-12)
+        w = self.centres / ops.sqrt(ops.sum(self.centres**2, axis=0, keepdims=True) + 1e-12)
+        return ops.matmul(x, w)
+
+    def get_config(self):
+        return {**super().get_config(), "classes": self.classes}
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class CosFace(keras.losses.Loss):
+    """Large-margin cosine loss (Wang et al. 2018) of the left and right images' identities.
+
+    y_pred is (B, 2C): the cosines of both images to the C identity centres; y_true the B
+    person ids. Softmax cross-entropy of scale * (cosine - margin at the true identity)."""
+
+    def __init__(self, margin: float = 0.2, scale: float = 16.0, name: str = "cosface",
+                 **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.margin, self.scale = margin, scale
+
+    def call(self, y_true, y_pred):
+        classes = ops.shape(y_pred)[-1] // 2
+        ids = ops.cast(ops.reshape(y_true, (-1,)), "int32")
+        margin = self.margin * ops.one_hot(ids, classes, dtype=y_pred.dtype)
+        return 0.5 * sum(
+            ops.sparse_categorical_crossentropy(ids, self.scale * (side - margin),
+                                                from_logits=True)
+            for side in (y_pred[:, :classes], y_pred[:, classes:]))
+
+    def get_config(self):
+        return {**super().get_config(), "margin": self.margin, "scale": self.scale}
+
+
 def partner_accuracy(y_true, y_pred):
     """In-batch: 1 where a left image's most similar right image is its own partner."""
     half = ops.shape(y_pred)[-1] // 2
@@ -101,12 +147,18 @@ def partner_accuracy(y_true, y_pred):
     return ops.cast(ops.equal(best, rows), "float32")
 
 
-def embedding_trainer(siamese: keras.Model) -> keras.Model:
-    """Both embeddings side by side, (B, 2d), sharing the siamese model's twin weights."""
+def embedding_trainer(siamese: keras.Model, classes: int = 0) -> keras.Model:
+    """Both embeddings side by side, (B, 2d), sharing the siamese model's twin weights; with
+    `classes`, a second output: both images' cosines to that many identity centres, (B, 2C)."""
     twin = siamese.get_layer("twin")
     left, right = siamese.inputs
-    both = layers.Concatenate(name="embeddings")([twin(left), twin(right)])
-    return keras.Model([left, right], both, name="embedding_trainer")
+    pair = [twin(left), twin(right)]
+    both = layers.Concatenate(name="embeddings")(pair)
+    if not classes:
+        return keras.Model([left, right], both, name="embedding_trainer")
+    centres = CosineClassifier(classes, name="identity")
+    identities = layers.Concatenate(name="identities")([centres(x) for x in pair])
+    return keras.Model([left, right], [both, identities], name="embedding_trainer")
 
 
 def save_model(model: keras.Model, path) -> None:

@@ -121,6 +121,8 @@ SCHEMA = {
     "weight_decay": Number(float, 0),
     "loss": Choice(("bce", "contrastive", "batch_softmax")),
     "margin": Number(float, 0, low_open=True),
+    "identity_weight": Number(float, 0),
+    "identity_margin": Number(float, 0, 1, high_open=True),
     "epochs": Number(int, 1),
     "patience": Number(int, 0),
     "batch_size": Number(int, 1),
@@ -153,6 +155,9 @@ def _combinations(p: dict) -> list[str]:
             "cosine", "mined"):
         problems.append("loss: batch_softmax needs head: cosine and train_pairs: mined "
                         "(it compares every pair of a batch with every other)")
+    if p.get("identity_weight", 0) > 0 and p.get("loss") != "batch_softmax":
+        problems.append("identity_weight: > 0 needs loss: batch_softmax (identities are learned "
+                        "from its batches of same-person pairs)")
     return problems
 
 

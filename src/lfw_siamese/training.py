@@ -18,7 +18,14 @@ from .augment import augment_batch
 from .calibration import calibrate
 from .checkpoint import Checkpoint, fingerprint, restore
 from .mining import mine_pairs, mine_positive_batches
-from .model import InBatchSoftmax, build_siamese, embedding_trainer, make_loss, partner_accuracy
+from .model import (
+    CosFace,
+    InBatchSoftmax,
+    build_siamese,
+    embedding_trainer,
+    make_loss,
+    partner_accuracy,
+)
 from .params import Params
 
 CALIBRATION_PAIRS = 2000  # mined training pairs that fit the score head of batch_softmax
@@ -71,10 +78,10 @@ class PairBatches(keras.utils.PyDataset):
     """
 
     def __init__(self, images, draw, n: int, batch_size: int, augment: bool, seed: int,
-                 shuffle: bool = True):
+                 shuffle: bool = True, targets: int = 1):
         super().__init__()
         self.images, self.draw, self.n, self.batch_size = images, draw, n, batch_size
-        self.augment, self.shuffle = augment, shuffle
+        self.augment, self.shuffle, self.targets = augment, shuffle, targets
         self.rng = np.random.default_rng(seed)
         self.pairs = None  # (left, right, label) of the current epoch, once drawn
         self._in_epoch = self._resumed = False
@@ -98,7 +105,7 @@ class PairBatches(keras.utils.PyDataset):
         left, right = self.images[left], self.images[right]
         if self.augment:
             left, right = augment_batch(left, rng), augment_batch(right, rng)
-        return (left, right), label
+        return (left, right), label if self.targets == 1 else (label,) * self.targets
 
     def on_epoch_begin(self):
         self._in_epoch = True
@@ -159,39 +166,58 @@ class PairObjective:
         pass
 
 
+class IdentityLogs(keras.callbacks.Callback):
+    """With identity supervision the trainer has two outputs and Keras prefixes the in-batch
+    accuracy with its output's name; give it back its plain name, as without."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs["accuracy"] = logs.pop("embeddings_accuracy")
+
+
 class InBatchObjective:
     """batch_softmax: the twin trains through `embedding_trainer` on batches of same-person
-    pairs of distinct people (every other pair of a batch is a negative); after each epoch
-    the siamese model's score head is calibrated on mined pairs and validated."""
+    pairs of distinct people (every other pair of a batch is a negative), with
+    `identity_weight` > 0 also to classify each image among the training people (CosFace);
+    after each epoch the siamese model's score head is calibrated on mined pairs and
+    validated."""
 
     def __init__(self, p: Params, people: dict):
         person, images = people["person"], people["image"]
         self.p = p
+        self.classes = int(person.max()) + 1 if p.identity_weight else 0
         self.batches = PairBatches(
             images, lambda rng: mine_positive_batches(person, p.pairs_per_epoch, p.batch_size,
                                                       rng),
-            p.pairs_per_epoch, p.batch_size, p.augment, p.seed, shuffle=False)
+            p.pairs_per_epoch, p.batch_size, p.augment, p.seed, shuffle=False,
+            targets=2 if self.classes else 1)
         left, right, label = mine_pairs(person, CALIBRATION_PAIRS, np.random.default_rng(p.seed))
         self.calibration = (images[left], images[right], label)
 
     def trainer(self, model: keras.Model) -> keras.Model:
-        return in_batch_trainer(model, self.p)
+        return in_batch_trainer(model, self.p, self.classes)
 
     def validation(self, val: dict):
         return None  # CalibrateAndValidate scores the siamese model instead
 
     def callbacks(self, model: keras.Model, val: dict) -> list:
-        return [CalibrateAndValidate(model, self.calibration, val)]
+        return [CalibrateAndValidate(model, self.calibration, val),
+                *([IdentityLogs()] if self.classes else [])]
 
     def finish(self, model: keras.Model) -> None:
         calibrate(model, *self.calibration)  # for the weights kept, if early stopping restored
 
 
-def in_batch_trainer(model: keras.Model, p: Params) -> keras.Model:
-    """The siamese model's two embeddings side by side, compiled with the in-batch loss."""
-    trainer = embedding_trainer(model)
-    trainer.compile(optimizer=make_optimizer(p), loss=InBatchSoftmax(),
-                    metrics=[keras.metrics.MeanMetricWrapper(partner_accuracy, "accuracy")])
+def in_batch_trainer(model: keras.Model, p: Params, classes: int = 0) -> keras.Model:
+    """The siamese model's two embeddings side by side, compiled with the in-batch loss (and,
+    with `classes`, the identity loss weighted by p.identity_weight)."""
+    trainer = embedding_trainer(model, classes)
+    accuracy = keras.metrics.MeanMetricWrapper(partner_accuracy, "accuracy")
+    if not classes:
+        trainer.compile(optimizer=make_optimizer(p), loss=InBatchSoftmax(), metrics=[accuracy])
+        return trainer
+    trainer.compile(optimizer=make_optimizer(p),
+                    loss=[InBatchSoftmax(), CosFace(p.identity_margin)],
+                    loss_weights=[1.0, p.identity_weight], metrics=[[accuracy], []])
     return trainer
 
 
