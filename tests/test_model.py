@@ -19,6 +19,7 @@ from lfw_siamese.model import (
     save_model,
 )
 from lfw_siamese.params import load_params
+from lfw_siamese.plots import batch_grid
 from lfw_siamese.training import (
     compiled_model,
     learning_rate,
@@ -283,6 +284,8 @@ def test_identity_supervision_trains_both_losses_and_keeps_the_saved_model_plain
     unseen = synthetic_people(20, 3, 32, seed=2)
     left, right, label = mine_pairs(unseen["person"], 200, np.random.default_rng(0))
     val = {"left": unseen["image"][left], "right": unseen["image"][right], "label": label}
+    batch_grid(objective_for(p, None, people).batches[0], tmp_path / "batch.png")  # as the stage
+    assert (tmp_path / "batch.png").stat().st_size > 0
     run = train(p, val, people=people)
     rows = run.history
     assert {"accuracy", "embeddings_loss", "identities_loss"} <= rows[-1].keys()

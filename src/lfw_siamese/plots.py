@@ -103,8 +103,11 @@ def gallery(groups: dict[str, list[dict]], path) -> None:
 
 def batch_grid(batch, path, pairs: int = 16) -> None:
     """The first `pairs` pairs of a training batch ((left, right), label) as the network
-    sees them (after crop and distortion): a wrong crop or distortion shows at a glance."""
+    sees them (after crop and distortion): a wrong crop or distortion shows at a glance.
+    A label given once per model output (identity supervision) is shown once."""
     (left, right), label = batch
+    if isinstance(label, tuple):
+        label = label[0]
     n = min(pairs, len(label))
     cols = 8
     rows = -(-n // (cols // 2))
