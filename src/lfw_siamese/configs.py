@@ -61,6 +61,9 @@ ACCURACY = {name: {**STRONG_VALIDATION, **change} for name, change in {
     "deepfunneled": dict(release="lfw-deepfunneled", channels=3),
     "identity": dict(identity_weight=1.0),
     "identity-light": dict(identity_weight=0.3),
+    # the short runs' winners, checked at 30 epochs (the epochs-30 run is their baseline)
+    "epochs-30-no-augment": dict(epochs=30, augment=False),
+    "epochs-30-deepfunneled": dict(epochs=30, release="lfw-deepfunneled", channels=3),
 }.items()}
 
 SIZES = {
