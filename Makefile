@@ -30,7 +30,8 @@ test: lint
 # Named experiments (scripts/grid.py, lfw_siamese/configs.py). The reference configuration is
 # the grid's exp2 (the report's best is exp9); the full-size grid is a GPU job, reduced runs
 # fit a CPU.
-.PHONY: reference grid grid-reduced grid-table ablations ablations-table view2 bench
+.PHONY: reference grid grid-reduced grid-table ablations ablations-table recipe-v1 accuracy \
+	accuracy-table view2 bench
 reference: setup
 	python scripts/grid.py queue --only exp2
 	dvc exp run --run-all
@@ -65,6 +66,18 @@ ablations: setup
 
 ablations-table: setup
 	python scripts/grid.py table --set ablations
+
+# The previous recipe (v1), as an experiment.
+recipe-v1: setup
+	dvc exp run -n recipe-v1 $$(python scripts/grid.py args recipe-v1 --set ablations)
+
+# The levers tried toward 90% (issue 15), one change each to recipe v1, stratified validation.
+accuracy: setup
+	python scripts/grid.py queue --set accuracy
+	dvc exp run --run-all
+
+accuracy-table: setup
+	python scripts/grid.py table --set accuracy --all-commits
 
 # LFW View 2: ten folds of pairs.txt (see view2/dvc.yaml).
 view2: setup
