@@ -66,7 +66,8 @@ def test_repro_writes_every_metric(project):
     train = json.loads((repo / "metrics/train_detail.json").read_text())
     assert train["epochs"] == 1 and train["pairs_per_epoch"] == 256
     evaluate = json.loads((repo / "metrics/evaluate_detail.json").read_text())
-    assert evaluate["test"]["pairs"] == 1000 and evaluate["val"]["pairs"] == 1000
+    val_pairs = yaml.safe_load((repo / "params.yaml").read_text())["val_pairs"]
+    assert evaluate["test"]["pairs"] == 1000 and evaluate["val"]["pairs"] == val_pairs
     headline = json.loads((repo / "metrics/evaluate.json").read_text())
     assert headline["test"]["accuracy"] == evaluate["test"]["accuracy"]
     assert 0 <= headline["test"]["accuracy"] <= 1 and 0 <= headline["test"]["auc"] <= 1
@@ -81,7 +82,7 @@ def test_repro_writes_every_metric(project):
     for png in ("training.png", "evaluation.png", "analysis/people_over_50.png"):
         assert (repo / "metrics/plots" / png).read_bytes()[:4] == b"\x89PNG"
     predictions = list(csv.DictReader(open(repo / "metrics/predictions.csv")))
-    assert len(predictions) == 1000 + 1000
+    assert len(predictions) == val_pairs + 1000
 
 
 def test_training_people_are_neither_test_nor_validation_people(project):
@@ -92,7 +93,7 @@ def test_training_people_are_neither_test_nor_validation_people(project):
         others = {f.split("/")[0] for f in np.concatenate([d["left_file"], d["right_file"]])}
         assert others and not people & others, f"{name} people among the training people"
     dev_train = load_arrays(repo / "data/pairs/train.npz")
-    assert {f.split("/")[0] for f in dev_train["left_file"]} <= people  # pairsDevTrain kept
+    assert {f.split("/")[0] for f in dev_train["left_file"]} <= people  # its training part
     assert len(people) > 3000
 
 
