@@ -1,20 +1,23 @@
-"""Benchmark training steps against this machine's own dense matmul FLOP/s.
+"""Benchmark training epochs against this machine's own dense matmul FLOP/s.
 
-    python benchmarks/train.py [--steps 20] [--only reference|recipe]
+    python benchmarks/train.py [--steps 47] [--reference-steps 4] [--epochs 4]
+                               [--only reference|recipe]
 
 For the reference configuration (lfw_siamese.configs.REFERENCE) and the recipe
-(params.yaml): pairs/s of a training step at its batch size, the FLOP/s that achieves
-(forward FLOPs of the twin's conv and dense layers x 2 images x 3 for forward + backward),
-and its ratio to the numpy and backend float32 matmul rates measured in the same run. For
-the recipe it also compares steps fed by the real input pipeline (pairs mined from
-data/pairs/people.npz and distorted on the fly) with steps on batches already in memory,
-to show whether the input pipeline starves the model.
+(params.yaml): one `fit` of `--epochs` epochs of `--steps` steps (the reference:
+`--reference-steps`, 13 s each on 2 cores) after a warm-up epoch,
+timed epoch by epoch as training runs them, giving pairs/s at the median epoch, the spread
+of epoch times ((slowest - fastest) / median), the FLOP/s achieved (forward FLOPs of the
+twin's conv and dense layers x 2 images x 3 for forward + backward) and its ratio to the
+numpy and backend float32 matmul rates measured in the same run. For the recipe it also
+compares epochs fed by the real input pipeline (pairs mined from data/pairs/people.npz and
+distorted on the fly) with epochs of batches already in memory.
 
-Each figure is measured twice, in child processes: with TensorFlow's oneDNN kernels off
-("before": TensorFlow's default on CPUs without AVX-512 VNNI/BF16, e.g. AMD EPYC) and on
-("after": what the package now sets, lfw_siamese/__init__.py), so the pair comes from one run.
+Each figure is measured in child processes, one per variant, so before and after come from
+one run: TensorFlow's oneDNN kernels off (its default on CPUs without AVX-512 VNNI/BF16,
+e.g. AMD EPYC), oneDNN on with Keras' tf.data autotuning (before `steady_tf_data`), and
+what the package now sets (oneDNN on, autotuning off: lfw_siamese/__init__.py, training.py).
 """
-
 import argparse
 import json
 import os
@@ -22,6 +25,7 @@ import subprocess
 import sys
 import time
 
+import keras
 import numpy as np
 from common import ROOT, best_of, numpy_matmul_flops, report, twin_flops
 
@@ -29,7 +33,9 @@ from lfw_siamese.configs import REFERENCE
 from lfw_siamese.params import load_params
 from lfw_siamese.paths import PAIRS
 
-ONEDNN = {"before (oneDNN off)": "0", "after (oneDNN on)": "1"}
+# variant -> (TF_ENABLE_ONEDNN_OPTS, tf.data autotuning as Keras sets it)
+VARIANTS = {"oneDNN off": ("0", False), "oneDNN on, autotune": ("1", True),
+            "now (oneDNN on, no autotune)": ("1", False)}
 
 
 def backend_matmul_flops(n: int = 2048) -> float:
@@ -60,18 +66,31 @@ def real_objective(p, steps: int):
     return objective_for(p.replace(pairs_per_epoch=steps * p.batch_size), None, people)
 
 
-def time_steps(trainer, batches, steps: int) -> float:
-    """Seconds per training step: the faster of two epochs of `steps`, after a warm-up one."""
-    trainer.fit(batches, epochs=1, verbose=0)
+class EpochTimes(keras.callbacks.Callback):
+    """Wall seconds of each epoch, from its start to the next one's (or the end of fit)."""
 
-    def epoch():
-        trainer.fit(batches, epochs=1, verbose=0)
+    def __init__(self):
+        super().__init__()
+        self.starts = []
 
-    return best_of(epoch, 2) / steps
+    def on_epoch_begin(self, epoch, logs=None):
+        self.starts.append(time.perf_counter())
+
+    def on_train_end(self, logs=None):
+        self.seconds = np.diff([*self.starts, time.perf_counter()])
 
 
-def measure(only: str | None, steps: int) -> dict:
+def epoch_seconds(trainer, batches, epochs: int) -> list[float]:
+    """Seconds of each epoch of one fit, after a warm-up epoch (tracing) left out."""
+    timer = EpochTimes()
+    trainer.fit(batches, epochs=epochs + 1, verbose=0, callbacks=[timer])
+    return timer.seconds[1:].tolist()
+
+
+def measure(only: str | None, steps: dict, epochs: int, keras_autotune: bool) -> dict:
     """In this process (oneDNN as the environment sets it): rows and the backend matmul rate."""
+    from keras.src.trainers.data_adapters.py_dataset_adapter import PyDatasetAdapter
+
     from lfw_siamese.training import compiled_model, in_batch_trainer, seed_everything
 
     recipe = load_params(ROOT / "params.yaml")
@@ -81,48 +100,61 @@ def measure(only: str | None, steps: int) -> dict:
         if only and name != only:
             continue
         seed_everything(0)
+        if keras_autotune:  # undo steady_tf_data
+            PyDatasetAdapter.get_tf_dataset = PyDatasetAdapter.get_tf_dataset.__wrapped__
         model = compiled_model(p)
         trainer = in_batch_trainer(model, p) if p.loss == "batch_softmax" else model
-        feeds = {"in memory": in_memory_batches(p, steps)}
+        feeds = {"in memory": in_memory_batches(p, steps[name])}
         if name == "recipe" and (ROOT / PAIRS / "people.npz").is_file():
-            feeds["real input pipeline"] = real_objective(p, steps).batches
+            feeds["real input pipeline"] = real_objective(p, steps[name]).batches
         for feed, batches in feeds.items():
             rows.append({"model": name, "fed from": feed, "batch": p.batch_size,
-                         "step": time_steps(trainer, batches, steps),
+                         "steps": steps[name], "epochs": epoch_seconds(trainer, batches, epochs),
                          "flops_per_pair": 2 * 3 * twin_flops(model)})
     return {"rows": rows, "backend_rate": backend_matmul_flops()}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--steps", type=int, default=20, help="timed steps per measurement")
+    parser.add_argument("--steps", type=int, default=47, help="steps per timed epoch")
+    parser.add_argument("--reference-steps", type=int, default=4,
+                        help="steps per timed epoch of the reference model")
+    parser.add_argument("--epochs", type=int, default=4, help="timed epochs per measurement")
     parser.add_argument("--only", choices=["reference", "recipe"])
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=["keras-autotune", "steady"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(measure(args.only, args.steps)))
+        steps = {"recipe": args.steps, "reference": args.reference_steps}
+        result = measure(args.only, steps, args.epochs, args.child == "keras-autotune")
+        print(json.dumps(result))
         return
     numpy_rate = numpy_matmul_flops()
     rows, extra = [], {"numpy_matmul_gflops": numpy_rate / 1e9}
-    for variant, flag in ONEDNN.items():
-        cmd = [sys.executable, __file__, "--child", "--steps", str(args.steps)]
+    for variant, (onednn, keras_autotune) in VARIANTS.items():
+        cmd = [sys.executable, __file__, "--steps", str(args.steps), "--reference-steps",
+               str(args.reference_steps), "--epochs", str(args.epochs),
+               "--child", "keras-autotune" if keras_autotune else "steady"]
         cmd += ["--only", args.only] if args.only else []
         start = time.perf_counter()
         out = subprocess.run(cmd, capture_output=True, text=True, check=True,
-                             env={**os.environ, "TF_ENABLE_ONEDNN_OPTS": flag}).stdout
+                             env={**os.environ, "TF_ENABLE_ONEDNN_OPTS": onednn}).stdout
         result = json.loads(out.strip().splitlines()[-1])
         extra[f"backend_matmul_gflops, {variant}"] = result["backend_rate"] / 1e9
         for r in result["rows"]:
-            rate = r["batch"] * r["flops_per_pair"] / r["step"]
-            rows.append({"kernels": variant, "model": r["model"], "fed from": r["fed from"],
-                         "ms/step": 1000 * r["step"], "pairs/s": r["batch"] / r["step"],
-                         "GFLOP/pair": r["flops_per_pair"] / 1e9, "GFLOP/s": rate / 1e9,
-                         "/ numpy matmul": rate / numpy_rate,
+            epoch = float(np.median(r["epochs"]))
+            step = epoch / r["steps"]
+            rate = r["batch"] * r["flops_per_pair"] / step
+            rows.append({"variant": variant, "model": r["model"], "fed from": r["fed from"],
+                         "ms/step": 1000 * step, "pairs/s": r["batch"] / step,
+                         "epoch spread": (max(r["epochs"]) - min(r["epochs"])) / epoch,
+                         "epoch s": [round(e, 2) for e in r["epochs"]],
+                         "GFLOP/s": rate / 1e9, "/ numpy matmul": rate / numpy_rate,
                          "/ backend matmul": rate / result["backend_rate"]})
         print(f"{variant}: measured in {time.perf_counter() - start:.0f} s", file=sys.stderr)
-    for r in rows[len(rows) // 2:]:  # the after rows, against the matching before row
-        before = next(b for b in rows
-                      if (b["model"], b["fed from"]) == (r["model"], r["fed from"]))
+    first = list(VARIANTS)[0]
+    for r in rows:  # against the same model and feed with oneDNN off
+        before = next(b for b in rows if b["variant"] == first
+                      and (b["model"], b["fed from"]) == (r["model"], r["fed from"]))
         r["speed-up"] = before["ms/step"] / r["ms/step"]
     report("train", rows, extra)
     print(f"matmul float32: numpy {numpy_rate / 1e9:.0f} GFLOP/s (parent process)")

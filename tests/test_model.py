@@ -200,6 +200,30 @@ def test_mined_batches_are_balanced_distorted_and_redrawn_each_epoch():
     assert not np.array_equal(first, batches.pairs[0])
 
 
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="tf.data only")
+def test_keras_feeds_mined_batches_without_autotuning_and_unchanged():
+    from keras.src.trainers.data_adapters.py_dataset_adapter import PyDatasetAdapter
+
+    rng = np.random.default_rng(0)
+    people = {"image": rng.integers(0, 256, (40, 16, 16, 1), dtype=np.uint8),
+              "person": np.repeat(np.arange(10), 4).astype(np.int32)}
+    p = params(train_pairs="mined", pairs_per_epoch=24, loss="bce", batch_size=8, augment=True,
+               seed=0)
+    seed_everything(0)
+
+    def epoch(get_tf_dataset):
+        dataset = get_tf_dataset(PyDatasetAdapter(objective_for(p, None, people).batches))
+        batches = [((a.numpy(), b.numpy()), y.numpy()) for (a, b), y in dataset]
+        return dataset, batches
+
+    dataset, got = epoch(PyDatasetAdapter.get_tf_dataset)
+    assert dataset.options().autotune.enabled is False
+    _, expected = epoch(PyDatasetAdapter.get_tf_dataset.__wrapped__)  # Keras' own
+    assert len(got) == len(expected) == 3
+    for ((l1, r1), y1), ((l2, r2), y2) in zip(got, expected, strict=True):
+        assert np.array_equal(l1, l2) and np.array_equal(r1, r2) and np.array_equal(y1, y2)
+
+
 def test_cosine_schedule_and_early_stopping_keep_the_best_epoch():
     p = params(LEAN, optimizer="adamw", lr=0.01, loss="bce", train_pairs="dev", split="pairs",
                augment=False, weight_decay=0.004, schedule="cosine", epochs=6, patience=1,

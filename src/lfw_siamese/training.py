@@ -7,6 +7,7 @@ checkpoint of an interrupted run if one matches, reports each epoch to the given
 and returns the model, its per-epoch history and the time it took.
 """
 
+import functools
 import math
 import time
 from dataclasses import dataclass
@@ -32,12 +33,41 @@ CALIBRATION_PAIRS = 2000  # mined training pairs that fit the score head of batc
 
 
 def seed_everything(seed: int) -> None:
-    """Seed Python, NumPy and the backend; make TensorFlow's kernels deterministic."""
+    """Seed Python, NumPy and the backend; make TensorFlow's kernels deterministic and its
+    input pipeline free of stalls (`steady_tf_data`)."""
     keras.utils.set_random_seed(seed)
     if keras.backend.backend() == "tensorflow":
         import tensorflow as tf
 
         tf.config.experimental.enable_op_determinism()
+        steady_tf_data()
+
+
+def steady_tf_data() -> None:
+    """Turn tf.data's autotuning off in the datasets Keras (TensorFlow backend) builds from a
+    `PyDataset`.
+
+    Keras makes a new tf.data iterator for every epoch; with autotuning on, freeing the old
+    one waits for the autotuner's thread, 2-5 s at most epoch boundaries on a 2-core CPU (a
+    quarter of a 94-step epoch of the recipe; benchmarks/train.py). The batches are built
+    by one Python generator in order, so the data, the random stream and the results are
+    the same either way. Keras has no option for it, hence the wrapper.
+    """
+    import tensorflow as tf
+    from keras.src.trainers.data_adapters.py_dataset_adapter import PyDatasetAdapter
+
+    build = PyDatasetAdapter.get_tf_dataset
+    if getattr(build, "steady", False):
+        return
+
+    @functools.wraps(build)
+    def get_tf_dataset(adapter):
+        options = tf.data.Options()
+        options.autotune.enabled = False
+        return build(adapter).with_options(options)
+
+    get_tf_dataset.steady = True
+    PyDatasetAdapter.get_tf_dataset = get_tf_dataset
 
 
 def make_optimizer(p: Params) -> keras.optimizers.Optimizer:
