@@ -4,6 +4,7 @@ import keras
 import numpy as np
 import pytest
 
+from lfw_siamese.calibration import DistinctPairs, calibrate
 from lfw_siamese.configs import REFERENCE
 from lfw_siamese.errors import LfwError
 from lfw_siamese.inference import score_pairs
@@ -21,6 +22,7 @@ from lfw_siamese.model import (
 from lfw_siamese.params import load_params
 from lfw_siamese.plots import batch_grid
 from lfw_siamese.training import (
+    CalibrateAndValidate,
     compiled_model,
     learning_rate,
     objective_for,
@@ -324,6 +326,41 @@ def test_identity_supervision_trains_both_losses_and_keeps_the_saved_model_plain
 def test_identity_weight_needs_the_in_batch_loss():
     with pytest.raises(LfwError, match="identity_weight: > 0 needs loss: batch_softmax"):
         params(loss="bce", identity_weight=0.5)
+
+
+def test_distinct_pairs_score_each_image_once_as_the_model_would():
+    people = synthetic_people(10, 3, 32, seed=4)
+    left, right, label = mine_pairs(people["person"], 60, np.random.default_rng(0))
+    pairs = DistinctPairs(people["image"][left], people["image"][right], label)
+    assert len(pairs.images) == len(np.unique(np.concatenate([left, right])))
+    np.testing.assert_array_equal(pairs.images[pairs.left], people["image"][left])
+    np.testing.assert_array_equal(pairs.images[pairs.right], people["image"][right])
+    seed_everything(0)
+    model = build_siamese(**LEAN_MODEL, head="cosine")
+    calibrate(model, pairs)
+    cosine = keras.Model(model.inputs, model.get_layer("cosine").output)
+    through_model = cosine.predict([people["image"][left], people["image"][right]], verbose=0)
+    np.testing.assert_allclose(pairs.cosines(model), through_model[:, 0], atol=1e-5)
+    np.testing.assert_allclose(pairs.scores(model),
+                               score_pairs(model, people["image"][left], people["image"][right]),
+                               atol=1e-4)  # float64 here, float32 in the model
+
+
+def test_in_batch_validation_logs_what_keras_evaluate_gives():
+    people = synthetic_people(10, 3, 32, seed=5)
+    left, right, label = mine_pairs(people["person"], 80, np.random.default_rng(1))
+    val = {"left": people["image"][left], "right": people["image"][right], "label": label}
+    seed_everything(0)
+    model = build_siamese(**LEAN_MODEL, head="cosine")
+    model.compile(loss="binary_crossentropy", metrics=[keras.metrics.BinaryAccuracy("accuracy"),
+                                                        keras.metrics.AUC(name="auc")])
+    calibration = DistinctPairs(val["left"], val["right"], label)
+    logs = {}
+    CalibrateAndValidate(model, calibration, val).on_epoch_end(0, logs)
+    expected = model.evaluate((val["left"], val["right"]), label, verbose=0, return_dict=True)
+    assert logs["val_accuracy"] == pytest.approx(expected["accuracy"])
+    assert logs["val_loss"] == pytest.approx(expected["loss"], abs=1e-5)
+    assert logs["val_auc"] == pytest.approx(expected["auc"], abs=1e-3)
 
 
 def test_positive_batches_hold_distinct_people():

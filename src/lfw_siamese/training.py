@@ -16,7 +16,7 @@ import keras
 import numpy as np
 
 from .augment import augment_batch
-from .calibration import calibrate
+from .calibration import DistinctPairs, calibrate
 from .checkpoint import Checkpoint, fingerprint, restore
 from .mining import mine_pairs, mine_positive_batches
 from .model import (
@@ -154,17 +154,20 @@ class PairBatches(keras.utils.PyDataset):
 
 class CalibrateAndValidate(keras.callbacks.Callback):
     """After each epoch of in-batch training: calibrate the score head on mined training
-    pairs, then add the siamese model's val_loss / val_accuracy / val_auc to the logs."""
+    pairs, then add the siamese model's val_loss / val_accuracy / val_auc to the logs (binary
+    cross-entropy, accuracy at 0.5 and Keras' AUC of its scores, each image embedded once)."""
 
-    def __init__(self, siamese: keras.Model, calibration: tuple, val: dict):
+    def __init__(self, siamese: keras.Model, calibration: DistinctPairs, val: dict):
         super().__init__()
-        self.siamese, self.calibration, self.val = siamese, calibration, val
+        self.siamese, self.calibration = siamese, calibration
+        self.val = DistinctPairs(val["left"], val["right"], val["label"])
 
     def on_epoch_end(self, epoch, logs=None):
-        calibrate(self.siamese, *self.calibration)
-        result = self.siamese.evaluate((self.val["left"], self.val["right"]), self.val["label"],
-                                       batch_size=256, verbose=0, return_dict=True)
-        logs.update({f"val_{k}": v for k, v in result.items()})
+        calibrate(self.siamese, self.calibration)
+        label, scores = self.val.label, self.val.scores(self.siamese)
+        logs.update(val_loss=float(keras.losses.BinaryCrossentropy()(label, scores)),
+                    val_accuracy=float(np.mean((scores > 0.5) == (label == 1))),
+                    val_auc=float(keras.metrics.AUC()(label, scores)))
 
 
 class PairObjective:
@@ -221,7 +224,7 @@ class InBatchObjective:
             p.pairs_per_epoch, p.batch_size, p.augment, p.seed, shuffle=False,
             targets=2 if self.classes else 1)
         left, right, label = mine_pairs(person, CALIBRATION_PAIRS, np.random.default_rng(p.seed))
-        self.calibration = (images[left], images[right], label)
+        self.calibration = DistinctPairs(images[left], images[right], label)
 
     def trainer(self, model: keras.Model) -> keras.Model:
         return in_batch_trainer(model, self.p, self.classes)
@@ -234,7 +237,7 @@ class InBatchObjective:
                 *([IdentityLogs()] if self.classes else [])]
 
     def finish(self, model: keras.Model) -> None:
-        calibrate(model, *self.calibration)  # for the weights kept, if early stopping restored
+        calibrate(model, self.calibration)  # for the weights kept, if early stopping restored
 
 
 def in_batch_trainer(model: keras.Model, p: Params, classes: int = 0) -> keras.Model:
