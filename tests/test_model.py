@@ -184,13 +184,20 @@ def test_test_time_augmentation_averages_the_flipped_pair():
     assert not np.allclose(plain, flipped)  # the flip does change the input
 
 
-def test_mined_batches_are_balanced_distorted_and_redrawn_each_epoch():
+def mined_objective(pairs_per_epoch: int):
+    """Mined, augmented pairs of batch 8 from 10 synthetic people of 4 images (16x16), and
+    those people."""
     rng = np.random.default_rng(0)
     people = {"image": rng.integers(0, 256, (40, 16, 16, 1), dtype=np.uint8),
               "person": np.repeat(np.arange(10), 4).astype(np.int32)}
-    p = params(train_pairs="mined", pairs_per_epoch=20, loss="bce", batch_size=8, augment=True,
-               seed=0)
-    batches = objective_for(p, None, people).batches
+    p = params(train_pairs="mined", pairs_per_epoch=pairs_per_epoch, loss="bce", batch_size=8,
+               augment=True, seed=0)
+    return objective_for(p, None, people), people
+
+
+def test_mined_batches_are_balanced_distorted_and_redrawn_each_epoch():
+    objective, people = mined_objective(20)
+    batches = objective.batches
     assert len(batches) == 3
     (left, right), label = batches[0]
     assert batches.pairs[2].sum() == 10  # the epoch's 20 pairs: half same person
@@ -206,15 +213,10 @@ def test_mined_batches_are_balanced_distorted_and_redrawn_each_epoch():
 def test_keras_feeds_mined_batches_without_autotuning_and_unchanged():
     from keras.src.trainers.data_adapters.py_dataset_adapter import PyDatasetAdapter
 
-    rng = np.random.default_rng(0)
-    people = {"image": rng.integers(0, 256, (40, 16, 16, 1), dtype=np.uint8),
-              "person": np.repeat(np.arange(10), 4).astype(np.int32)}
-    p = params(train_pairs="mined", pairs_per_epoch=24, loss="bce", batch_size=8, augment=True,
-               seed=0)
     seed_everything(0)
 
     def epoch(get_tf_dataset):
-        dataset = get_tf_dataset(PyDatasetAdapter(objective_for(p, None, people).batches))
+        dataset = get_tf_dataset(PyDatasetAdapter(mined_objective(24)[0].batches))
         batches = [((a.numpy(), b.numpy()), y.numpy()) for (a, b), y in dataset]
         return dataset, batches
 
