@@ -1,17 +1,20 @@
 """Named experiments: queue configurations as DVC experiments, then tabulate them.
 
-    python scripts/grid.py queue [--set grid|ablations|accuracy] [--size full|reduced|tiny]
+    python scripts/grid.py queue [--set grid|ablations|accuracy|levers] [--size full|reduced|tiny]
                                  [--only NAME ...] [--seeds 0 1 2]
     dvc exp run --run-all             # or: dvc queue start -j 1, then dvc queue status
-    python scripts/grid.py table [--set grid|ablations|accuracy] [--all-commits] [--out results.md]
-    python scripts/grid.py args NAME [--set grid|ablations|accuracy] [--size full|reduced|tiny]
+    python scripts/grid.py table [--set grid|ablations|accuracy|levers] [--all-commits]
+                                 [--out results.md]
+    python scripts/grid.py args NAME [--set grid|ablations|accuracy|levers]
+                                     [--size full|reduced|tiny]
                                       # its `-S key=value` arguments, for `dvc exp run` by hand
 
 `grid` is the reference report's configuration and its variations (lfw_siamese.configs.GRID;
 `--only exp2` is the reference itself). At `full` size it is a GPU job; `reduced`
 keeps every grid setting but trains a slim network on 65-px images for 3 epochs.
 `ablations` is the recipe in params.yaml and the recipe less each ingredient, CPU-sized;
-`accuracy` adds one lever at a time to it, judged on the stratified validation split.
+`accuracy` adds one lever at a time to it, judged on the stratified validation split;
+`levers` tries the next ones on recipe v2 (screened first with scripts/screen.py).
 Several `--seeds` give several experiments per name (`NAME-seedN`); the table then shows
 mean +- standard deviation over the seeds.
 """
@@ -23,9 +26,9 @@ import statistics
 import subprocess
 import sys
 
-from lfw_siamese.configs import ABLATIONS, ACCURACY, GRID, REPORT, SIZES
+from lfw_siamese.configs import ABLATIONS, ACCURACY, GRID, LEVERS, REPORT, SIZES
 
-SETS = {"grid": GRID, "ablations": ABLATIONS, "accuracy": ACCURACY}
+SETS = {"grid": GRID, "ablations": ABLATIONS, "accuracy": ACCURACY, "levers": LEVERS}
 METRIC_FILES = {"evaluate": "metrics/evaluate.json", "train": "metrics/train/metrics.json"}
 METRIC_COLUMNS = [  # (header, where in `dvc exp show --json`: a METRIC_FILES key, then keys)
     ("val acc", ("evaluate", "val", "accuracy")), ("val AUC", ("evaluate", "val", "auc")),
@@ -41,6 +44,7 @@ COLUMNS = {
             + [("report: train / val / test %", "report")],
     "ablations": [("seeds", None)] + METRIC_COLUMNS,
     "accuracy": [("seeds", None)] + METRIC_COLUMNS,
+    "levers": [("seeds", None)] + METRIC_COLUMNS,
 }
 
 
