@@ -90,7 +90,7 @@ def compiled_model(p: Params) -> keras.Model:
     """The siamese model for `p`, compiled with its optimizer, loss, accuracy and AUC."""
     model = build_siamese(image_size=p.image_size, channels=p.channels, filters=p.filters,
                           dense_units=p.dense_units, batch_norm=p.batch_norm, twin=p.twin,
-                          head=p.head)
+                          head=p.head, regions=len(p.crops))
     model.compile(optimizer=make_optimizer(p), loss=make_loss(p.loss, p.margin),
                   metrics=[keras.metrics.BinaryAccuracy(name="accuracy"),
                            keras.metrics.AUC(name="auc")])
