@@ -33,7 +33,7 @@ def step_ms(p, batch: int, mixed: bool, steps: int = 30) -> float:
     seed_everything(0)
     model = compiled_model(p.replace(batch_size=batch))
     rng = np.random.default_rng(0)
-    shape = (steps * batch, p.image_size, p.image_size, p.channels)
+    shape = (steps * batch, p.image_size, p.image_size, p.input_channels)
     x = [rng.integers(0, 256, shape, dtype=np.uint8) for _ in range(2)]
     y = rng.integers(0, 2, steps * batch).astype("float32")
     model.fit(x, y, batch_size=batch, epochs=1, verbose=0)  # compile

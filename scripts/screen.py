@@ -44,9 +44,9 @@ def run_one(data: Path, settings: dict, out: Path) -> None:
 
     p = load_params(ROOT / "params.yaml").replace(**settings)
     people, val = load_arrays(data / "people.npz"), load_arrays(data / "val.npz")
-    if people["image"].shape[1:] != (p.image_size, p.image_size, p.channels):
+    if people["image"].shape[1:] != (p.image_size, p.image_size, p.input_channels):
         sys.exit(f"{data}/people.npz holds {people['image'].shape[1:]} images; this "
-                 f"configuration needs {p.image_size} px, {p.channels} channel(s)")
+                 f"configuration needs {p.image_size} px, {p.input_channels} channel(s)")
     pairs = load_arrays(data / "train.npz") if p.train_pairs == "dev" else None
 
     import keras

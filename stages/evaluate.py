@@ -51,7 +51,8 @@ def main() -> None:
         "test": {k: report["test"][k] for k in ("accuracy", "auc", "eer", "accuracy_at_0.5")},
         "val": {k: report["val"][k] for k in ("accuracy", "auc")}})
     write_json(CARD, {"model": str(MODEL), "release": p.release, "image_size": p.image_size,
-                      "channels": p.channels, "crop": p.crop, "tta": p.tta,
+                      "channels": p.channels, "crop": p.crop,
+                      "context_crop": p.context_crop, "tta": p.tta,
                       "threshold": threshold, "val_accuracy": report["val"]["accuracy"]})
     fpr, tpr, _ = rocs["test"]
     write_csv(METRICS / "roc.csv", ["fpr", "tpr"],

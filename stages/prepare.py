@@ -34,8 +34,9 @@ def main() -> None:
     else:
         train, val = split_pairs(dev_train, p.val_fraction, p.split_seed)
     files = sorted({f for pair in train + val + test for f in (pair.left, pair.right)} | set(pool))
-    print(f"decoding {len(files)} images to {p.image_size}px x {p.channels} channels")
-    images = load_from_store(store, files, p.image_size, p.channels, p.crop)
+    print(f"decoding {len(files)} images to {p.image_size}px x {p.channels} channels, "
+          f"centre crop(s) {', '.join(map(str, p.crops))}")
+    images = load_from_store(store, files, p.image_size, p.channels, p.crops)
     index = {name: i for i, name in enumerate(files)}
     with atomic_output(paths.PAIRS) as tmp:
         tmp.mkdir()

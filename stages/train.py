@@ -44,7 +44,7 @@ def main() -> None:
     from lfw_siamese.training import objective_for, train
 
     pairs, val = load_arrays(PAIRS / "train.npz"), load_arrays(PAIRS / "val.npz")
-    expected = (p.image_size, p.image_size, p.channels)
+    expected = (p.image_size, p.image_size, p.input_channels)
     if pairs["left"].shape[1:] != expected:
         raise LfwError(f"{PAIRS}/train.npz holds {pairs['left'].shape[1:]} images, params ask "
                        f"for {expected}: run `dvc repro` (not train alone) after changing them")

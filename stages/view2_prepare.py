@@ -24,7 +24,7 @@ def main() -> None:
     people = sorted(people_of(pairs))
     files = person_images(people, counts)
     print(f"pairs.txt: {len(pairs)} pairs of {len(people)} people; decoding {len(files)} images")
-    images = load_from_store(store, files, p.image_size, p.channels, p.crop)
+    images = load_from_store(store, files, p.image_size, p.channels, p.crops)
     with atomic_output(paths.VIEW2) as tmp:
         tmp.mkdir()
         save_people(tmp / "images.npz", files, images, {f: i for i, f in enumerate(files)})

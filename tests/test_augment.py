@@ -42,3 +42,15 @@ def test_batch_keeps_shape_dtype_and_range_and_varies():
     assert out.shape == batch.shape and out.dtype == np.uint8
     assert not np.array_equal(out, batch)
     assert np.array_equal(out, augment_batch(batch, np.random.default_rng(1)))  # seeded
+
+
+def test_stacked_regions_are_distorted_alike_each_filled_with_its_own_mean():
+    rng = np.random.default_rng(0)
+    regions = np.concatenate([rng.integers(0, 100, (24, 24, 1), dtype=np.uint8),
+                              rng.integers(150, 256, (24, 24, 1), dtype=np.uint8)], axis=-1)
+    m = np.array([[0.9, 0.2, 2], [-0.1, 1.1, -1], [0, 0, 1.0]])
+    out = distort(regions, m)
+    assert out.shape == regions.shape
+    for r in range(2):  # the same geometry as each region alone
+        assert np.array_equal(out[..., r:r + 1], distort(regions[..., r:r + 1], m))
+    assert out[0, 0, 0] == int(regions[..., 0].mean()) != out[0, 0, 1]  # corner: outside

@@ -16,6 +16,8 @@ from lfw_siamese.cli import main, verify
 from lfw_siamese.images import load_image
 from lfw_siamese.inference import score_pairs
 
+from .conftest import CARD
+
 
 @pytest.fixture
 def photos(tmp_path):
@@ -51,6 +53,22 @@ def test_score_uses_the_training_preprocessing(trained, photos):
                       trained / "verifier.json", lfw_framed=True)
     model = keras.saving.load_model(trained / "model.keras", safe_mode=True)
     left, right = (load_image(p, 32, 1, 120)[None] for p in (photos[0], photos[2]))
+    assert result["score"] == pytest.approx(float(score_pairs(model, left, right, tta=True)[0]),
+                                            abs=1e-6)
+
+
+def test_a_two_region_model_gets_both_regions_from_its_card(photos, tmp_path):
+    from lfw_siamese.model import build_siamese
+
+    build_siamese(image_size=32, channels=1, filters=[4, 8, 8, 8], dense_units=8,
+                  batch_norm=True, twin="lean", head="cosine", regions=2).save(
+        tmp_path / "model.keras")
+    (tmp_path / "verifier.json").write_text(json.dumps({**CARD, "context_crop": 200}))
+    [result] = verify([(photos[0], photos[2])], tmp_path / "model.keras",
+                      tmp_path / "verifier.json", lfw_framed=True)
+    model = keras.saving.load_model(tmp_path / "model.keras", safe_mode=True)
+    left, right = (np.concatenate([load_image(p, 32, 1, c) for c in (120, 200)], axis=-1)[None]
+                   for p in (photos[0], photos[2]))
     assert result["score"] == pytest.approx(float(score_pairs(model, left, right, tta=True)[0]),
                                             abs=1e-6)
 

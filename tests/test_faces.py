@@ -160,6 +160,18 @@ def test_lfw_framed_input_is_exactly_the_training_preprocessing(face, tmp_path):
     np.testing.assert_array_equal(got, load_image(tmp_path / "lfw.jpg", 64, 1, 120))
 
 
+def test_two_regions_stack_the_face_crop_and_the_wider_one(face, tmp_path):
+    face.save(tmp_path / "lfw.jpg", quality=95)
+    framed, _ = network_input(tmp_path / "lfw.jpg", 64, 1, (120, 200), lfw_framed=True)
+    np.testing.assert_array_equal(framed[..., :1], load_image(tmp_path / "lfw.jpg", 64, 1, 120))
+    np.testing.assert_array_equal(framed[..., 1:], load_image(tmp_path / "lfw.jpg", 64, 1, 200))
+    detected, [box] = network_input(tmp_path / "lfw.jpg", 64, 1, (120, 200))
+    face_only, [same_box] = network_input(tmp_path / "lfw.jpg", 64, 1, 120)
+    assert box == same_box and detected.shape == (64, 64, 2)
+    np.testing.assert_array_equal(detected[..., :1], face_only)
+    assert correlation(detected[..., 1:], framed[..., 1:]) > 0.7
+
+
 def test_all_faces_needs_detection(trained, face, tmp_path):
     face.save(tmp_path / "lfw.png")
     with pytest.raises(SystemExit) as exit_:

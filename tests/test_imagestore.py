@@ -46,6 +46,10 @@ def test_store_lists_counts_and_reads_the_images(faces, tmp_path):
     from_zip = load_from_store(store, store.files, 32, 1)
     from_files = load_images([faces / f for f in store.files], 32, 1)
     assert np.array_equal(from_zip, from_files)
+    regions = load_from_store(store, store.files, 32, 1, (120, 200))
+    assert regions.shape == (4, 32, 32, 2)
+    assert np.array_equal(regions[..., :1], load_from_store(store, store.files, 32, 1, 120))
+    assert np.array_equal(regions[..., 1:], load_from_store(store, store.files, 32, 1, 200))
 
 
 def test_missing_store_and_missing_image_are_named(faces, tmp_path):

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from lfw_siamese.configs import ABLATIONS, GRID, REFERENCE, SIZES
+from lfw_siamese.configs import ABLATIONS, GRID, LEVERS, REFERENCE, SIZES
 from lfw_siamese.errors import LfwError
 from lfw_siamese.params import check_params, load_params
 
@@ -22,7 +22,7 @@ def test_reference_configuration_is_valid_and_the_reports():
 
 
 def test_every_grid_and_ablation_configuration_is_valid():
-    for name, change in {**GRID, **ABLATIONS}.items():
+    for name, change in {**GRID, **ABLATIONS, **LEVERS}.items():
         assert check_params({**DEFAULTS, **change}), name
     for change in SIZES.values():
         check_params({**DEFAULTS, **REFERENCE, **change})
@@ -114,6 +114,8 @@ def test_unreadable_files(tmp_path):
     (dict(train_pairs="mined", split="pairs"), "train_pairs: mined needs split: people"),
     (dict(loss="batch_softmax", head="l1"), "loss: batch_softmax needs head: cosine and "
                                             "train_pairs: mined"),
+    (dict(context_crop=200), "context_crop: > 0 needs twin: lean"),
+    (dict(context_crop=250), "context_crop: got 250, the same region as crop"),
 ])
 def test_combinations_that_cannot_work_are_refused(changes, expected):
     assert expected in problems(**{**DEFAULTS, **REFERENCE, **changes})

@@ -34,8 +34,12 @@ def random_matrix(rng: np.random.Generator) -> np.ndarray:
 
 
 def distort(image: np.ndarray, matrix: np.ndarray) -> np.ndarray:
-    """Apply a forward affine `matrix` (about the centre) to one (H, W, C) uint8 image."""
+    """Apply a forward affine `matrix` (about the centre) to one (H, W, C) uint8 image; an
+    image of regions stacked on the channel axis (C = 2, 4, 6: `Params.crops`) band by band,
+    each filled with its own mean."""
     h, w, c = image.shape
+    if c not in (1, 3):
+        return np.concatenate([distort(image[..., i:i + 1], matrix) for i in range(c)], axis=-1)
     # PIL samples pixel centres at (x + 0.5, y + 0.5), so the frame's centre is (w/2, h/2).
     centre = np.array([[1, 0, w / 2], [0, 1, h / 2], [0, 0, 1]])
     uncentre = np.array([[1, 0, -w / 2], [0, 1, -h / 2], [0, 0, 1]])

@@ -39,6 +39,11 @@ def read_card(path: Path) -> dict:
     return card
 
 
+def crops(card: dict) -> tuple[int, ...]:
+    """The regions the card's model sees (cards from before `context_crop` have one)."""
+    return (card["crop"],) + ((card["context_crop"],) if card.get("context_crop") else ())
+
+
 def read_pair_file(path: Path) -> list[tuple[Path, Path]]:
     """Rows `left,right` (header required); relative paths are taken from the file's folder."""
     try:
@@ -71,7 +76,7 @@ def load_all(paths: list[Path], card: dict, lfw_framed: bool, progress: bool):
     for path in tqdm(unique, desc="images", unit="img", disable=not progress, file=sys.stderr):
         if path.is_dir():
             raise LfwError(f"{path}: is a folder, not an image")
-        loaded[path] = network_input(path, card["image_size"], card["channels"], card["crop"],
+        loaded[path] = network_input(path, card["image_size"], card["channels"], crops(card),
                                      lfw_framed)
         faces = loaded[path][1]
         if len(faces) > 1:

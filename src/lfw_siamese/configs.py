@@ -8,7 +8,7 @@ scripts/grid.py queues them as DVC experiments; scripts/screen.py screens them s
 """
 
 REFERENCE = dict(
-    image_size=105, channels=3, crop=250, split="pairs", val_fraction=0.2,
+    image_size=105, channels=3, crop=250, context_crop=0, split="pairs", val_fraction=0.2,
     train_pairs="dev", augment=False, twin="koch", filters=[64, 128, 128, 256],
     dense_units=4096, batch_norm=True, head="l1", optimizer="sgd", lr=0.02,
     schedule="exponential", lr_decay=0.01, weight_decay=0.0, loss="bce", margin=1.0,
@@ -41,7 +41,7 @@ REPORT = {  # name: (train acc, val acc, test acc)
 
 # The previous default recipe (v1: 10 epochs, validation people from outside both dev lists),
 # as overrides of the current one; its full params.yaml is docs/results/recipe-v1/params.yaml.
-RECIPE_V1 = dict(split="people", val_pairs=1000, epochs=10)
+RECIPE_V1 = dict(split="people", val_pairs=1000, epochs=10, context_crop=0)
 
 # The recipe (params.yaml as committed), the previous recipe and, each, the recipe less one
 # ingredient. The
@@ -90,6 +90,8 @@ LEVERS = {
     "wide-wd-0.016": {**WIDE, "weight_decay": 0.016},
     "wide-wd-0.001": {**WIDE, "weight_decay": 0.001},
     "wide-dense-256": {**WIDE, "dense_units": 256},
+    # two regions, one lean tower each: the face crop and a wider one (hair, head outline)
+    "regions-200": dict(context_crop=200),
 }
 
 SIZES = {

@@ -79,7 +79,12 @@ def load_images(sources, size: int, channels: int, crop: int = LFW_SIDE, workers
     return out
 
 
-def load_from_store(store, files, size: int, channels: int, crop: int = LFW_SIDE, workers=None):
-    """Decode images of an `ImageStore` by name, as `load_images` does."""
+def load_from_store(store, files, size: int, channels: int, crop: int | tuple = LFW_SIDE,
+                    workers=None):
+    """Decode images of an `ImageStore` by name, as `load_images` does. With several crops
+    (`Params.crops`), each image's regions are stacked on the channel axis, in that order."""
+    if not isinstance(crop, int):
+        return np.concatenate([load_from_store(store, files, size, channels, c, workers)
+                               for c in crop], axis=-1)
     return load_images([store.open(f) for f in files], size, channels, crop, workers,
                        [store.label(f) for f in files])

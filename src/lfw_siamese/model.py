@@ -5,8 +5,10 @@ Twins: `koch` (the reference) is Conv 10x10 -> pool -> Conv 7x7 -> pool -> Conv 
 dropout 0.3 after the first block and 0.02 after the embedding. `lean` is a 5x5 stride-2 conv, then
 three blocks of a 3x3 conv and a 2x2 pool (batch norm after each conv), global average
 pooling, dropout 0.2 and a linear embedding: ~30 MFLOP per 64x64 image, fast on a CPU.
-Heads: `l1` is |h1 - h2| -> Dense(1, sigmoid); `cosine` is the cosine similarity of the two
-embeddings -> Dense(1, sigmoid), i.e. a learned scale and offset. Output: P(same person).
+With several face regions (`context_crop`), the lean twin is one tower per region, their
+unit-length embeddings joined. Heads: `l1` is |h1 - h2| -> Dense(1, sigmoid); `cosine` is
+the cosine similarity of the two embeddings -> Dense(1, sigmoid), i.e. a learned scale and
+offset. Output: P(same person).
 """
 
 import json
@@ -89,6 +91,32 @@ class InBatchSoftmax(keras.losses.Loss):
 
     def get_config(self):
         return {**super().get_config(), "temperature": self.temperature}
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class Region(layers.Layer):
+    """Channels [start, stop) of the input: one face region of several stacked."""
+
+    def __init__(self, start: int, stop: int, **kwargs):
+        super().__init__(**kwargs)
+        self.start, self.stop = start, stop
+
+    def call(self, x):
+        return x[..., self.start:self.stop]
+
+    def get_config(self):
+        return {**super().get_config(), "start": self.start, "stop": self.stop}
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class JoinRegions(layers.Layer):
+    """The regions' embeddings, each scaled to unit length, side by side and divided by
+    sqrt(regions): a unit-length embedding whose cosine with another is the mean of the
+    regions' cosines, so no region outweighs another."""
+
+    def call(self, inputs):
+        parts = [x / ops.sqrt(ops.sum(x * x, axis=-1, keepdims=True) + 1e-12) for x in inputs]
+        return ops.concatenate(parts, axis=-1) / len(parts) ** 0.5
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
@@ -245,7 +273,8 @@ def _conv_bn_relu(x, width: int, kernel: int, strides: int, batch_norm: bool):
     return layers.ReLU()(x)
 
 
-def build_lean_twin(input_shape, filters, dense_units: int, batch_norm: bool) -> keras.Model:
+def build_lean_twin(input_shape, filters, dense_units: int, batch_norm: bool,
+                    name: str = "twin") -> keras.Model:
     """A small, CPU-friendly extractor: uint8-range image -> linear embedding."""
     inputs = keras.Input(input_shape, name="image")
     x = layers.Rescaling(1 / 255)(inputs)
@@ -255,20 +284,37 @@ def build_lean_twin(input_shape, filters, dense_units: int, batch_norm: bool) ->
     x = layers.GlobalAveragePooling2D()(x)
     x = layers.Dropout(0.2)(x)
     x = layers.Dense(dense_units)(x)
-    return keras.Model(inputs, x, name="twin")
+    return keras.Model(inputs, x, name=name)
+
+
+def build_regions_twin(input_shape, filters, dense_units: int, batch_norm: bool,
+                       regions: int) -> keras.Model:
+    """One lean tower per face region (the regions stacked on the input's channel axis), the
+    embeddings fused by `JoinRegions`."""
+    inputs = keras.Input(input_shape, name="image")
+    size, channels = input_shape[0], input_shape[-1] // regions
+    parts = [build_lean_twin((size, size, channels), filters, dense_units, batch_norm,
+                             name=f"region_{r + 1}")(
+                 Region(r * channels, (r + 1) * channels, name=f"pick_{r + 1}")(inputs))
+             for r in range(regions)]
+    return keras.Model(inputs, JoinRegions(name="join")(parts), name="twin")
 
 
 TWINS = {"koch": build_koch_twin, "lean": build_lean_twin}
 
 
 def build_siamese(*, image_size: int, channels: int, filters, dense_units: int,
-                  batch_norm: bool, twin: str, head: str) -> keras.Model:
+                  batch_norm: bool, twin: str, head: str, regions: int = 1) -> keras.Model:
     """Two inputs, one shared twin, a distance head and a sigmoid similarity score.
 
     The arguments are the params.yaml keys of the same names (the reference report's values
-    are in lfw_siamese.configs.REFERENCE)."""
-    shape = (image_size, image_size, channels)
-    extractor = TWINS[twin](shape, filters, dense_units, batch_norm)
+    are in lfw_siamese.configs.REFERENCE); `regions` > 1 (lean twin only): that many face
+    regions stacked on the channel axis, `channels` each, one tower per region."""
+    shape = (image_size, image_size, channels * regions)
+    if regions > 1:
+        extractor = build_regions_twin(shape, filters, dense_units, batch_norm, regions)
+    else:
+        extractor = TWINS[twin](shape, filters, dense_units, batch_norm)
     left = keras.Input(shape, name="left")
     right = keras.Input(shape, name="right")
     pair = [extractor(left), extractor(right)]

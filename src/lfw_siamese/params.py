@@ -102,6 +102,7 @@ SCHEMA = {
     "image_size": Number(int, 16, 250),
     "channels": Choice((1, 3)),
     "crop": Number(int, 1, 250),
+    "context_crop": Number(int, 0, 250),
     "split": Choice(("pairs", "people", "stratified")),
     "val_fraction": Number(float, 0, 1, low_open=True, high_open=True),
     "val_pairs": Number(int, 2),
@@ -136,10 +137,21 @@ def _replace(self, **changes) -> "Params":
     return check_params({**dataclasses.asdict(self), **changes}, "parameter overrides")
 
 
+def _crops(self) -> tuple[int, ...]:
+    """The centre crops the network sees, one region each: `crop`, then `context_crop`."""
+    return (self.crop, self.context_crop) if self.context_crop else (self.crop,)
+
+
+def _input_channels(self) -> int:
+    """Channels of the network's input: each region's `channels`, the regions stacked."""
+    return self.channels * len(self.crops)
+
+
 Params = dataclasses.make_dataclass(
     "Params", [(key, rule.type) for key, rule in SCHEMA.items()], frozen=True,
     namespace={"__doc__": "The checked parameters of params.yaml, one typed field per key.",
-               "__module__": __name__, "replace": _replace})
+               "__module__": __name__, "replace": _replace, "crops": property(_crops),
+               "input_channels": property(_input_channels)})
 
 
 def _combinations(p: dict) -> list[str]:
@@ -155,6 +167,11 @@ def _combinations(p: dict) -> list[str]:
             "cosine", "mined"):
         problems.append("loss: batch_softmax needs head: cosine and train_pairs: mined "
                         "(it compares every pair of a batch with every other)")
+    if p.get("context_crop") and p.get("context_crop") == p.get("crop"):
+        problems.append(f"context_crop: got {p['context_crop']}, the same region as crop; "
+                        "use another size (e.g. 200 around a crop of 120) or 0 for none")
+    if p.get("context_crop") and p.get("twin") != "lean":
+        problems.append("context_crop: > 0 needs twin: lean (one lean tower per region)")
     if p.get("identity_weight", 0) > 0 and p.get("loss") != "batch_softmax":
         problems.append("identity_weight: > 0 needs loss: batch_softmax (identities are learned "
                         "from its batches of same-person pairs)")

@@ -4,6 +4,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 
 from .fsutil import atomic_output  # noqa: E402
 
@@ -92,13 +93,20 @@ def gallery(groups: dict[str, list[dict]], path) -> None:
                 image = item[("left", "right")[side]]
                 name = item[("left_file", "right_file")[side]].split("/")[-1][:-4]
                 ax = axes[r, 2 * g + side]
-                ax.imshow(image[..., 0] if image.shape[-1] == 1 else image, cmap="gray",
-                          vmin=0, vmax=255)
+                ax.imshow(shown(image), cmap="gray", vmin=0, vmax=255)
                 ax.text(0.5, -0.08, name, transform=ax.transAxes, ha="center", va="top",
                         fontsize=7)
             axes[r, 2 * g].text(1.05, 1.04, f"score {item['score']:.3f}",
                                 transform=axes[r, 2 * g].transAxes, ha="center", fontsize=8)
     save(fig, path)
+
+
+def shown(image: np.ndarray) -> np.ndarray:
+    """One network input as imshow takes it: grey or RGB, two stacked regions (2 or 6
+    channels: `Params.crops`) side by side."""
+    if image.shape[-1] in (2, 6):
+        image = np.concatenate(np.split(image, 2, axis=-1), axis=1)
+    return image[..., 0] if image.shape[-1] == 1 else image
 
 
 def batch_grid(batch, path, pairs: int = 16) -> None:
@@ -118,8 +126,7 @@ def batch_grid(batch, path, pairs: int = 16) -> None:
         for side, images in enumerate((left, right)):
             ax = axes.flat[2 * k + side]
             image = images[k]
-            ax.imshow(image[..., 0] if image.shape[-1] == 1 else image, cmap="gray",
-                      vmin=0, vmax=255)
+            ax.imshow(shown(image), cmap="gray", vmin=0, vmax=255)
         title = (("same" if label[k] else "different") if label.dtype == "uint8"
                  else f"person {label[k]}")  # in-batch negatives: one person per pair
         axes.flat[2 * k].set_title(title, fontsize=7, loc="left")

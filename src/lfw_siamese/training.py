@@ -48,7 +48,7 @@ def steady_tf_data() -> None:
     `PyDataset`.
 
     Keras makes a new tf.data iterator for every epoch; with autotuning on, freeing the old
-    one waits for the autotuner's thread, 2-5 s at most epoch boundaries on a 2-core CPU (a
+    one waits for the autotuner's thread, 2-5 s at many epoch boundaries on a 2-core CPU (a
     quarter of a 94-step epoch of the recipe; benchmarks/train.py). The batches are built
     by one Python generator in order, so the data, the random stream and the results are
     the same either way. Keras has no option for it, hence the wrapper.
@@ -90,7 +90,7 @@ def compiled_model(p: Params) -> keras.Model:
     """The siamese model for `p`, compiled with its optimizer, loss, accuracy and AUC."""
     model = build_siamese(image_size=p.image_size, channels=p.channels, filters=p.filters,
                           dense_units=p.dense_units, batch_norm=p.batch_norm, twin=p.twin,
-                          head=p.head)
+                          head=p.head, regions=len(p.crops))
     model.compile(optimizer=make_optimizer(p), loss=make_loss(p.loss, p.margin),
                   metrics=[keras.metrics.BinaryAccuracy(name="accuracy"),
                            keras.metrics.AUC(name="auc")])
