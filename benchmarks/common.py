@@ -30,11 +30,17 @@ def numpy_matmul_flops(n: int = 2048) -> float:
 
 def twin_flops(model) -> int:
     """Forward FLOPs of one image through the siamese model's twin (conv and dense layers)."""
-    twin = model.get_layer("twin")
+    return _layer_flops(model.get_layer("twin"))
+
+
+def _layer_flops(model) -> int:
+    """Conv and dense FLOPs of a model's layers, nested models (one tower per region) included."""
     total = 0
-    for layer in twin.layers:
+    for layer in model.layers:
         kind = type(layer).__name__
-        if kind == "Conv2D":
+        if hasattr(layer, "layers"):
+            total += _layer_flops(layer)
+        elif kind == "Conv2D":
             _, h, w, c_out = layer.output.shape
             k1, k2 = layer.kernel_size
             total += 2 * h * w * c_out * k1 * k2 * layer.input.shape[-1]

@@ -1,17 +1,18 @@
 """Benchmark training epochs against this machine's own dense matmul FLOP/s.
 
     python benchmarks/train.py [--steps 47] [--reference-steps 4] [--epochs 4]
-                               [--only reference|recipe]
+                               [--only reference recipe wide ...] [--variant now]
 
-For the reference configuration (lfw_siamese.configs.REFERENCE) and the recipe
-(params.yaml): one `fit` of `--epochs` epochs of `--steps` steps (the reference:
-`--reference-steps`, 13 s each on 2 cores) after a warm-up epoch,
-timed epoch by epoch as training runs them, giving pairs/s at the median epoch, the spread
-of epoch times ((slowest - fastest) / median), the FLOP/s achieved (forward FLOPs of the
-twin's conv and dense layers x 2 images x 3 for forward + backward) and its ratio to the
-numpy and backend float32 matmul rates measured in the same run. For the recipe it also
-compares epochs fed by the real input pipeline (pairs mined from data/pairs/people.npz and
-distorted on the fly) with epochs of batches already in memory.
+For the reference configuration (lfw_siamese.configs.REFERENCE), the recipe (params.yaml)
+and the LEVERS candidates named in --only (e.g. `wide`, `regions-200`): one `fit` of
+`--epochs` epochs of `--steps` steps (the reference: `--reference-steps`, 13 s each on
+2 cores) after a warm-up epoch, timed epoch by epoch as training runs them, giving pairs/s
+at the median epoch, the step time against the recipe's, the spread of epoch times
+((slowest - fastest) / median), the FLOP/s achieved (forward FLOPs of the twin's conv and
+dense layers x 2 images x 3 for forward + backward) and its ratio to the numpy and backend
+float32 matmul rates measured in the same run. For the recipe it also compares epochs fed by
+the real input pipeline (pairs mined from data/pairs/people.npz and distorted on the fly)
+with epochs of batches already in memory.
 
 Each figure is measured in child processes, one per variant, so before and after come from
 one run: TensorFlow's oneDNN kernels off (its default on CPUs without AVX-512 VNNI/BF16,
@@ -29,13 +30,15 @@ import keras
 import numpy as np
 from common import ROOT, best_of, numpy_matmul_flops, report, twin_flops
 
-from lfw_siamese.configs import REFERENCE
+from lfw_siamese.configs import LEVERS, REFERENCE
 from lfw_siamese.params import load_params
 from lfw_siamese.paths import PAIRS
 
 # variant -> (TF_ENABLE_ONEDNN_OPTS, tf.data autotuning as Keras sets it)
 VARIANTS = {"oneDNN off": ("0", False), "oneDNN on, autotune": ("1", True),
             "now (oneDNN on, no autotune)": ("1", False)}
+SHORT = dict(zip(["off", "autotune", "now"], VARIANTS, strict=True))
+CANDIDATES = [name for name in LEVERS if name != "recipe"]
 
 
 def backend_matmul_flops(n: int = 2048) -> float:
@@ -87,29 +90,29 @@ def epoch_seconds(trainer, batches, epochs: int) -> list[float]:
     return timer.seconds[1:].tolist()
 
 
-def measure(only: str | None, steps: dict, epochs: int, keras_autotune: bool) -> dict:
+def measure(only: list[str], steps: dict, epochs: int, keras_autotune: bool) -> dict:
     """In this process (oneDNN as the environment sets it): rows and the backend matmul rate."""
     from keras.src.trainers.data_adapters.py_dataset_adapter import PyDatasetAdapter
 
     from lfw_siamese.training import compiled_model, in_batch_trainer, seed_everything
 
     recipe = load_params(ROOT / "params.yaml")
-    configs = {"reference": recipe.replace(**REFERENCE), "recipe": recipe}
+    configs = {"reference": recipe.replace(**REFERENCE), "recipe": recipe,
+               **{name: recipe.replace(**LEVERS[name]) for name in CANDIDATES}}
     rows = []
-    for name, p in configs.items():
-        if only and name != only:
-            continue
+    for name in only:
+        p = configs[name]
         seed_everything(0)
         if keras_autotune:  # undo steady_tf_data
             PyDatasetAdapter.get_tf_dataset = PyDatasetAdapter.get_tf_dataset.__wrapped__
         model = compiled_model(p)
         trainer = in_batch_trainer(model, p) if p.loss == "batch_softmax" else model
-        feeds = {"in memory": in_memory_batches(p, steps[name])}
+        feeds = {"in memory": in_memory_batches(p, steps.get(name, steps["recipe"]))}
         if name == "recipe" and (ROOT / PAIRS / "people.npz").is_file():
             feeds["real input pipeline"] = real_objective(p, steps[name]).batches
         for feed, batches in feeds.items():
             rows.append({"model": name, "fed from": feed, "batch": p.batch_size,
-                         "steps": steps[name], "epochs": epoch_seconds(trainer, batches, epochs),
+                         "steps": len(batches), "epochs": epoch_seconds(trainer, batches, epochs),
                          "flops_per_pair": 2 * 3 * twin_flops(model)})
     return {"rows": rows, "backend_rate": backend_matmul_flops()}
 
@@ -120,7 +123,11 @@ def main() -> None:
     parser.add_argument("--reference-steps", type=int, default=4,
                         help="steps per timed epoch of the reference model")
     parser.add_argument("--epochs", type=int, default=4, help="timed epochs per measurement")
-    parser.add_argument("--only", choices=["reference", "recipe"])
+    parser.add_argument("--only", nargs="+", choices=["reference", "recipe", *CANDIDATES],
+                        default=["reference", "recipe"], help="configurations to time")
+    parser.add_argument("--variant", nargs="+", choices=list(SHORT), default=list(SHORT),
+                        help="kernel settings to time: oneDNN off, on with Keras' tf.data "
+                             "autotuning, or as the package sets them now")
     parser.add_argument("--child", choices=["keras-autotune", "steady"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -130,11 +137,11 @@ def main() -> None:
         return
     numpy_rate = numpy_matmul_flops()
     rows, extra = [], {"numpy_matmul_gflops": numpy_rate / 1e9}
-    for variant, (onednn, keras_autotune) in VARIANTS.items():
+    for variant in [SHORT[v] for v in args.variant]:
+        onednn, keras_autotune = VARIANTS[variant]
         cmd = [sys.executable, __file__, "--steps", str(args.steps), "--reference-steps",
                str(args.reference_steps), "--epochs", str(args.epochs),
-               "--child", "keras-autotune" if keras_autotune else "steady"]
-        cmd += ["--only", args.only] if args.only else []
+               "--child", "keras-autotune" if keras_autotune else "steady", "--only", *args.only]
         start = time.perf_counter()
         out = subprocess.run(cmd, capture_output=True, text=True, check=True,
                              env={**os.environ, "TF_ENABLE_ONEDNN_OPTS": onednn}).stdout
@@ -151,11 +158,15 @@ def main() -> None:
                          "GFLOP/s": rate / 1e9, "/ numpy matmul": rate / numpy_rate,
                          "/ backend matmul": rate / result["backend_rate"]})
         print(f"{variant}: measured in {time.perf_counter() - start:.0f} s", file=sys.stderr)
-    first = list(VARIANTS)[0]
-    for r in rows:  # against the same model and feed with oneDNN off
+    first = SHORT[args.variant[0]]
+    for r in rows:  # against the same model and feed in the first variant timed
         before = next(b for b in rows if b["variant"] == first
                       and (b["model"], b["fed from"]) == (r["model"], r["fed from"]))
         r["speed-up"] = before["ms/step"] / r["ms/step"]
+    for r in rows:  # against the recipe's step in memory, same variant (if timed)
+        recipe = [b for b in rows if b["variant"] == r["variant"]
+                  and (b["model"], b["fed from"]) == ("recipe", "in memory")]
+        r["/ recipe step"] = r["ms/step"] / recipe[0]["ms/step"] if recipe else None
     report("train", rows, extra)
     print(f"matmul float32: numpy {numpy_rate / 1e9:.0f} GFLOP/s (parent process)")
 
