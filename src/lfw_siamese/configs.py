@@ -96,6 +96,9 @@ LEVERS = {name: {**RECIPE_V2, **change} for name, change in {
     "wide-dense-256": {**WIDE, "dense_units": 256},
     # two regions, one lean tower each: the face crop and a wider one (hair, head outline)
     "regions-200": dict(context_crop=200),
+    # both: two wide towers (a step costs ~3x the lean twin's; 30 epochs fit the time budget)
+    "wide-regions-200": {**WIDE, "context_crop": 200},
+    "wide-regions-200-e30": {**WIDE, "context_crop": 200, "epochs": 30},
 }.items()}
 
 SIZES = {
