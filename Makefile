@@ -30,7 +30,7 @@ test: lint
 # Named experiments (scripts/grid.py, lfw_siamese/configs.py). The reference configuration is
 # the grid's exp2 (the report's best is exp9); the full-size grid is a GPU job, reduced runs
 # fit a CPU.
-.PHONY: reference grid grid-reduced grid-table ablations ablations-table recipe-v1 accuracy \
+.PHONY: reference grid grid-reduced grid-table ablations ablations-table recipe-v2 recipe-v1 accuracy \
 	accuracy-table view2 bench
 reference: setup
 	python scripts/grid.py queue --only exp2
@@ -67,7 +67,10 @@ ablations: setup
 ablations-table: setup
 	python scripts/grid.py table --set ablations
 
-# The previous recipe (v1), as an experiment.
+# The previous recipes (v2, v1), as experiments.
+recipe-v2: setup
+	dvc exp run -n recipe-v2 $$(python scripts/grid.py args recipe-v2 --set ablations)
+
 recipe-v1: setup
 	dvc exp run -n recipe-v1 $$(python scripts/grid.py args recipe-v1 --set ablations)
 

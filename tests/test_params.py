@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from lfw_siamese.configs import ABLATIONS, GRID, LEVERS, REFERENCE, SIZES
+from lfw_siamese.configs import ABLATIONS, GRID, LEVERS, RECIPE_V1, RECIPE_V2, REFERENCE, SIZES
 from lfw_siamese.errors import LfwError
 from lfw_siamese.params import check_params, load_params
 
@@ -27,6 +27,15 @@ def test_every_grid_and_ablation_configuration_is_valid():
     for change in SIZES.values():
         check_params({**DEFAULTS, **REFERENCE, **change})
         check_params({**DEFAULTS, **change})
+
+
+@pytest.mark.parametrize(("version", "overrides"), [("v1", RECIPE_V1), ("v2", RECIPE_V2)])
+def test_previous_recipes_as_overrides_equal_their_params_files(version, overrides):
+    """`make recipe-vN` (params.yaml + RECIPE_VN) runs what docs/results/recipe-vN/params.yaml
+    holds, so either way to the previous recipe gives the same configuration."""
+    kept = load_params(ROOT / "docs" / "results" / f"recipe-{version}" / "params.yaml")
+    assert check_params({**DEFAULTS, **overrides}) == kept
+    assert check_params(DEFAULTS) != kept
 
 
 def problems(**changes):

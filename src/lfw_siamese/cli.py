@@ -22,6 +22,7 @@ import numpy as np
 
 from .errors import LfwError
 from .faces import Face, network_input
+from .params import regions
 from .paths import CARD, MODEL
 
 
@@ -37,11 +38,6 @@ def read_card(path: Path) -> dict:
     if missing:
         raise LfwError(f"{path}: missing {', '.join(sorted(missing))} (re-run `dvc repro`)")
     return card
-
-
-def crops(card: dict) -> tuple[int, ...]:
-    """The regions the card's model sees (cards from before `context_crop` have one)."""
-    return (card["crop"],) + ((card["context_crop"],) if card.get("context_crop") else ())
 
 
 def read_pair_file(path: Path) -> list[tuple[Path, Path]]:
@@ -76,7 +72,8 @@ def load_all(paths: list[Path], card: dict, lfw_framed: bool, progress: bool):
     for path in tqdm(unique, desc="images", unit="img", disable=not progress, file=sys.stderr):
         if path.is_dir():
             raise LfwError(f"{path}: is a folder, not an image")
-        loaded[path] = network_input(path, card["image_size"], card["channels"], crops(card),
+        loaded[path] = network_input(path, card["image_size"], card["channels"],
+                                     regions(card["crop"], card.get("context_crop", 0)),
                                      lfw_framed)
         faces = loaded[path][1]
         if len(faces) > 1:

@@ -1,9 +1,10 @@
 """Named configurations as params.yaml overrides: the reference, its grid, the recipe's ablations.
 
-params.yaml holds the recipe (the default; RECIPE_V1 is the previous one). REFERENCE sets
-every key back to the reference report's configuration; GRID holds the report's eleven
-experiments; ABLATIONS each take one ingredient out of the recipe; ACCURACY each add one lever
-to recipe v1, judged on a stronger validation split; LEVERS try the next ones on recipe v2.
+params.yaml holds the recipe (the default, v3; RECIPE_V2 and RECIPE_V1 are the previous
+ones). REFERENCE sets every key back to the reference report's configuration; GRID holds the
+report's eleven experiments; ABLATIONS each take one ingredient out of the recipe; ACCURACY
+each add one lever to recipe v1, judged on a stronger validation split; LEVERS try the next
+ones on recipe v2 (their winner, the wide twin, made recipe v3).
 scripts/grid.py queues them as DVC experiments; scripts/screen.py screens them side by side.
 """
 
@@ -39,15 +40,18 @@ REPORT = {  # name: (train acc, val acc, test acc)
     "exp11": (65, 52.9, 52),
 }
 
-# The previous default recipe (v1: 10 epochs, validation people from outside both dev lists),
-# as overrides of the current one; its full params.yaml is docs/results/recipe-v1/params.yaml.
-RECIPE_V1 = dict(split="people", val_pairs=1000, epochs=10, context_crop=0)
+# The previous default recipes, as overrides of the current one; their full params.yaml
+# files are docs/results/recipe-v{1,2}/params.yaml. v2: the lean twin at its v1 widths;
+# v1: that, 10 epochs, validation people from outside both dev lists.
+RECIPE_V2 = dict(filters=[32, 32, 64, 128], context_crop=0)
+RECIPE_V1 = {**RECIPE_V2, "split": "people", "val_pairs": 1000, "epochs": 10}
 
 # The recipe (params.yaml as committed), the previous recipe and, each, the recipe less one
 # ingredient. The
 # in-batch loss needs mined pairs, so `dev-pairs-only` falls back to BCE like `pair-bce`.
 ABLATIONS = {
     "recipe": {},
+    "recipe-v2": RECIPE_V2,
     "recipe-v1": RECIPE_V1,
     "no-tta": dict(tta=False),
     "no-face-crop": dict(crop=250),
@@ -74,12 +78,12 @@ ACCURACY = {name: {**RECIPE_V1, **STRONG_VALIDATION, **change} for name, change 
     "epochs-30-deepfunneled": dict(epochs=30, release="lfw-deepfunneled", channels=3),
 }.items()}
 
-# Recipe v2 (params.yaml), the wide twin that led on validation, and levers on top of it that
-# cost no more training time here (in-batch negatives: more per batch at the same pairs per
-# epoch; identity supervision at a lower weight than ACCURACY's, which lost).
+# Recipe v2, the wide twin that led on validation (recipe v3 since), and levers on top of it
+# that cost no more training time here (in-batch negatives: more per batch at the same pairs
+# per epoch; identity supervision at a lower weight than ACCURACY's, which lost).
 WIDE = dict(filters=[32, 64, 128, 256])
-LEVERS = {
-    "recipe": {},
+LEVERS = {name: {**RECIPE_V2, **change} for name, change in {
+    "recipe": {},  # recipe v2 itself: the screen's baseline
     "wide": WIDE,
     "wide-batch-128": {**WIDE, "batch_size": 128},
     "wide-batch-256": {**WIDE, "batch_size": 256},
@@ -92,7 +96,10 @@ LEVERS = {
     "wide-dense-256": {**WIDE, "dense_units": 256},
     # two regions, one lean tower each: the face crop and a wider one (hair, head outline)
     "regions-200": dict(context_crop=200),
-}
+    # both: two wide towers (a step costs ~3x the lean twin's; 30 epochs fit the time budget)
+    "wide-regions-200": {**WIDE, "context_crop": 200},
+    "wide-regions-200-e30": {**WIDE, "context_crop": 200, "epochs": 30},
+}.items()}
 
 SIZES = {
     "full": {},

@@ -137,9 +137,13 @@ def _replace(self, **changes) -> "Params":
     return check_params({**dataclasses.asdict(self), **changes}, "parameter overrides")
 
 
+def regions(crop: int, context_crop: int = 0) -> tuple[int, ...]:
+    """The centre crops a network sees, one region each: `crop`, then `context_crop` if > 0."""
+    return (crop, context_crop) if context_crop else (crop,)
+
+
 def _crops(self) -> tuple[int, ...]:
-    """The centre crops the network sees, one region each: `crop`, then `context_crop`."""
-    return (self.crop, self.context_crop) if self.context_crop else (self.crop,)
+    return regions(self.crop, self.context_crop)
 
 
 def _input_channels(self) -> int:
