@@ -7,6 +7,8 @@ import sys
 import numpy as np
 import pytest
 
+from lfw_siamese.configs import LEVERS
+
 from .conftest import ROOT
 
 SCREEN = [sys.executable, str(ROOT / "scripts" / "screen.py")]
@@ -39,7 +41,8 @@ def test_screen_scores_each_seed_on_validation_and_skips_finished_runs(pairs_fol
     assert sorted(runs) == ["recipe-seed0", "recipe-seed1"]
     for seed in (0, 1):
         run = runs[f"recipe-seed{seed}"]
-        assert run["settings"] == {"seed": seed, "epochs": 1, "pairs_per_epoch": 512}
+        quick = {"seed": seed, "epochs": 1, "pairs_per_epoch": 512}
+        assert run["settings"] == {**LEVERS["recipe"], **quick}  # recipe v2, quick
         assert run["epochs"] == 1 and len(run["history"]) == 1
         assert 0 <= run["val"]["accuracy"] <= 1 and 0 <= run["val"]["auc"] <= 1
     assert runs["recipe-seed0"]["val"] != runs["recipe-seed1"]["val"]  # the seed took effect
