@@ -1,17 +1,19 @@
 """Benchmark training epochs against this machine's own dense matmul FLOP/s.
 
     python benchmarks/train.py [--steps 47] [--reference-steps 4] [--epochs 4]
-                               [--only reference recipe wide ...] [--variant now]
+                               [--only reference recipe recipe-v2 wide ...]
+                               [--variant now] [--name train]
 
 For the reference configuration (lfw_siamese.configs.REFERENCE), the recipe (params.yaml)
-and the LEVERS candidates named in --only (e.g. `wide`, `regions-200`): one `fit` of
-`--epochs` epochs of `--steps` steps (the reference: `--reference-steps`, 13 s each on
-2 cores) after a warm-up epoch, timed epoch by epoch as training runs them, giving pairs/s
-at the median epoch, the step time against the recipe's, the spread of epoch times
-((slowest - fastest) / median), the FLOP/s achieved (forward FLOPs of the twin's conv and
-dense layers x 2 images x 3 for forward + backward) and its ratio to the numpy and backend
-float32 matmul rates measured in the same run. For the recipe it also compares epochs fed by
-the real input pipeline (pairs mined from data/pairs/people.npz and distorted on the fly)
+and the previous recipe or LEVERS candidates named in --only (e.g. `recipe-v2`,
+`regions-200`): one `fit` of `--epochs` epochs of `--steps` steps (the reference:
+`--reference-steps`, 13 s each on 2 cores) after a warm-up epoch, timed epoch by epoch as
+training runs them, giving pairs/s at the median epoch, the step time against the first
+configuration's, the spread of epoch times ((slowest - fastest) / median), the FLOP/s
+achieved (forward FLOPs of the twin's conv and dense layers x 2 images x 3 for forward +
+backward) and its ratio to the numpy and backend float32 matmul rates measured in the same
+run. For the recipe (and recipe v2, which reads the same arrays) it also compares epochs fed
+by the real input pipeline (pairs mined from data/pairs/people.npz and distorted on the fly)
 with epochs of batches already in memory.
 
 Each figure is measured in child processes, one per variant, so before and after come from
@@ -30,7 +32,7 @@ import keras
 import numpy as np
 from common import ROOT, best_of, numpy_matmul_flops, report, twin_flops
 
-from lfw_siamese.configs import LEVERS, REFERENCE
+from lfw_siamese.configs import LEVERS, RECIPE_V2, REFERENCE
 from lfw_siamese.params import load_params
 from lfw_siamese.paths import PAIRS
 
@@ -38,7 +40,8 @@ from lfw_siamese.paths import PAIRS
 VARIANTS = {"oneDNN off": ("0", False), "oneDNN on, autotune": ("1", True),
             "now (oneDNN on, no autotune)": ("1", False)}
 SHORT = dict(zip(["off", "autotune", "now"], VARIANTS, strict=True))
-CANDIDATES = [name for name in LEVERS if name != "recipe"]
+# the previous recipe and the levers screened on it (LEVERS' "recipe" is recipe v2)
+CANDIDATES = {"recipe-v2": RECIPE_V2, **{n: c for n, c in LEVERS.items() if n != "recipe"}}
 
 
 def backend_matmul_flops(n: int = 2048) -> float:
@@ -98,7 +101,7 @@ def measure(only: list[str], steps: dict, epochs: int, keras_autotune: bool) -> 
 
     recipe = load_params(ROOT / "params.yaml")
     configs = {"reference": recipe.replace(**REFERENCE), "recipe": recipe,
-               **{name: recipe.replace(**LEVERS[name]) for name in CANDIDATES}}
+               **{name: recipe.replace(**c) for name, c in CANDIDATES.items()}}
     rows = []
     for name in only:
         p = configs[name]
@@ -107,9 +110,10 @@ def measure(only: list[str], steps: dict, epochs: int, keras_autotune: bool) -> 
             PyDatasetAdapter.get_tf_dataset = PyDatasetAdapter.get_tf_dataset.__wrapped__
         model = compiled_model(p)
         trainer = in_batch_trainer(model, p) if p.loss == "batch_softmax" else model
-        feeds = {"in memory": in_memory_batches(p, steps.get(name, steps["recipe"]))}
-        if name == "recipe" and (ROOT / PAIRS / "people.npz").is_file():
-            feeds["real input pipeline"] = real_objective(p, steps[name]).batches
+        n = steps.get(name, steps["recipe"])
+        feeds = {"in memory": in_memory_batches(p, n)}
+        if name in ("recipe", "recipe-v2") and (ROOT / PAIRS / "people.npz").is_file():
+            feeds["real input pipeline"] = real_objective(p, n).batches
         for feed, batches in feeds.items():
             rows.append({"model": name, "fed from": feed, "batch": p.batch_size,
                          "steps": len(batches), "epochs": epoch_seconds(trainer, batches, epochs),
@@ -128,6 +132,8 @@ def main() -> None:
     parser.add_argument("--variant", nargs="+", choices=list(SHORT), default=list(SHORT),
                         help="kernel settings to time: oneDNN off, on with Keras' tf.data "
                              "autotuning, or as the package sets them now")
+    parser.add_argument("--name", default="train",
+                        help="results file: benchmarks/results/NAME.json")
     parser.add_argument("--child", choices=["keras-autotune", "steady"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -163,11 +169,11 @@ def main() -> None:
         before = next(b for b in rows if b["variant"] == first
                       and (b["model"], b["fed from"]) == (r["model"], r["fed from"]))
         r["speed-up"] = before["ms/step"] / r["ms/step"]
-    for r in rows:  # against the recipe's step in memory, same variant (if timed)
-        recipe = [b for b in rows if b["variant"] == r["variant"]
-                  and (b["model"], b["fed from"]) == ("recipe", "in memory")]
-        r["/ recipe step"] = r["ms/step"] / recipe[0]["ms/step"] if recipe else None
-    report("train", rows, extra)
+    for r in rows:  # against the first configuration's step in memory, same variant
+        base = next(b for b in rows if b["variant"] == r["variant"]
+                    and (b["model"], b["fed from"]) == (args.only[0], "in memory"))
+        r[f"/ {args.only[0]} step"] = r["ms/step"] / base["ms/step"]
+    report(args.name, rows, extra)
     print(f"matmul float32: numpy {numpy_rate / 1e9:.0f} GFLOP/s (parent process)")
 
 
