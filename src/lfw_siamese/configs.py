@@ -46,9 +46,9 @@ REPORT = {  # name: (train acc, val acc, test acc)
 RECIPE_V2 = dict(filters=[32, 32, 64, 128], context_crop=0)
 RECIPE_V1 = {**RECIPE_V2, "split": "people", "val_pairs": 1000, "epochs": 10}
 
-# The recipe (params.yaml as committed), the previous recipe and, each, the recipe less one
-# ingredient. The
-# in-batch loss needs mined pairs, so `dev-pairs-only` falls back to BCE like `pair-bce`.
+# The recipe (params.yaml as committed), the previous recipes and, each, the recipe less one
+# ingredient. The in-batch loss needs mined pairs, so `dev-pairs-only` falls back to BCE like
+# `pair-bce`.
 ABLATIONS = {
     "recipe": {},
     "recipe-v2": RECIPE_V2,
