@@ -12,7 +12,10 @@ training runs them, giving pairs/s at the median epoch, the step time against th
 configuration's, the spread of epoch times ((slowest - fastest) / median), the FLOP/s
 achieved (forward FLOPs of the twin's conv and dense layers x 2 images x 3 for forward +
 backward) and its ratio to the numpy and backend float32 matmul rates measured in the same
-run. For the recipe (and recipe v2, which reads the same arrays) it also compares epochs fed
+run. numpy's rate is measured before the run and before and after each variant's timings,
+and the ratio taken against the highest of them: on a shared machine the rate moves (198 to
+321 GFLOP/s on the Intel machine), and the highest is the conservative bound. For the
+recipe (and recipe v2, which reads the same arrays) it also compares epochs fed
 by the real input pipeline (pairs mined from data/pairs/people.npz and distorted on the fly)
 with epochs of batches already in memory.
 
@@ -102,7 +105,7 @@ def measure(only: list[str], steps: dict, epochs: int, keras_autotune: bool) -> 
     recipe = load_params(ROOT / "params.yaml")
     configs = {"reference": recipe.replace(**REFERENCE), "recipe": recipe,
                **{name: recipe.replace(**c) for name, c in CANDIDATES.items()}}
-    rows = []
+    rows, numpy_rates = [], [numpy_matmul_flops()]
     for name in only:
         p = configs[name]
         seed_everything(0)
@@ -118,7 +121,8 @@ def measure(only: list[str], steps: dict, epochs: int, keras_autotune: bool) -> 
             rows.append({"model": name, "fed from": feed, "batch": p.batch_size,
                          "steps": len(batches), "epochs": epoch_seconds(trainer, batches, epochs),
                          "flops_per_pair": 2 * 3 * twin_flops(model)})
-    return {"rows": rows, "backend_rate": backend_matmul_flops()}
+    numpy_rates.append(numpy_matmul_flops())
+    return {"rows": rows, "backend_rate": backend_matmul_flops(), "numpy_rates": numpy_rates}
 
 
 def main() -> None:
@@ -141,8 +145,8 @@ def main() -> None:
         result = measure(args.only, steps, args.epochs, args.child == "keras-autotune")
         print(json.dumps(result))
         return
-    numpy_rate = numpy_matmul_flops()
-    rows, extra = [], {"numpy_matmul_gflops": numpy_rate / 1e9}
+    numpy_rates = [numpy_matmul_flops()]
+    rows, extra = [], {}
     for variant in [SHORT[v] for v in args.variant]:
         onednn, keras_autotune = VARIANTS[variant]
         cmd = [sys.executable, __file__, "--steps", str(args.steps), "--reference-steps",
@@ -153,6 +157,7 @@ def main() -> None:
                              env={**os.environ, "TF_ENABLE_ONEDNN_OPTS": onednn}).stdout
         result = json.loads(out.strip().splitlines()[-1])
         extra[f"backend_matmul_gflops, {variant}"] = result["backend_rate"] / 1e9
+        numpy_rates += result["numpy_rates"]
         for r in result["rows"]:
             epoch = float(np.median(r["epochs"]))
             step = epoch / r["steps"]
@@ -161,9 +166,13 @@ def main() -> None:
                          "ms/step": 1000 * step, "pairs/s": r["batch"] / step,
                          "epoch spread": (max(r["epochs"]) - min(r["epochs"])) / epoch,
                          "epoch s": [round(e, 2) for e in r["epochs"]],
-                         "GFLOP/s": rate / 1e9, "/ numpy matmul": rate / numpy_rate,
-                         "/ backend matmul": rate / result["backend_rate"]})
+                         "GFLOP/s": rate / 1e9, "/ backend matmul": rate / result["backend_rate"]})
         print(f"{variant}: measured in {time.perf_counter() - start:.0f} s", file=sys.stderr)
+    numpy_rate = max(numpy_rates)
+    extra["numpy_matmul_gflops, each measurement"] = [round(r / 1e9, 1) for r in numpy_rates]
+    extra["numpy_matmul_gflops"] = numpy_rate / 1e9
+    for r in rows:
+        r["/ numpy matmul"] = r["GFLOP/s"] * 1e9 / numpy_rate
     first = SHORT[args.variant[0]]
     for r in rows:  # against the same model and feed in the first variant timed
         before = next(b for b in rows if b["variant"] == first
@@ -174,7 +183,8 @@ def main() -> None:
                     and (b["model"], b["fed from"]) == (args.only[0], "in memory"))
         r[f"/ {args.only[0]} step"] = r["ms/step"] / base["ms/step"]
     report(args.name, rows, extra)
-    print(f"matmul float32: numpy {numpy_rate / 1e9:.0f} GFLOP/s (parent process)")
+    seen = ", ".join(f"{r / 1e9:.0f}" for r in numpy_rates)
+    print(f"matmul float32, numpy: {numpy_rate / 1e9:.0f} GFLOP/s, the highest of {seen}")
 
 
 if __name__ == "__main__":
