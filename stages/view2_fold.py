@@ -1,8 +1,9 @@
-"""Stage `view2/fold@N`: train on the nine other folds of pairs.txt, test on fold N.
+"""Stage `view2/fold@N`: train on eight other folds of pairs.txt, test on fold N.
 
-`train_pairs: dev` trains on the nine folds' pairs only (image-restricted); `mined` mines
-pairs from all images of the nine folds' people (unrestricted). The threshold is chosen on
-the nine folds' pairs, which also serve as the per-epoch monitor; early stopping is off.
+Fold N - 1 (fold 10 for fold 1) is held out of training: its pairs, of people the model has
+not seen, choose the threshold and serve as the per-epoch monitor; early stopping is off.
+`train_pairs: dev` trains on the eight folds' pairs only (image-restricted); `mined` mines
+pairs from all images of their people (unrestricted).
 A killed fold resumes from its checkpoint (data/checkpoints/view2-fold-N/).
 Fold N trains with seed + N, so the folds are ten different initialisations.
 Writes data/view2/fold_N.keras, metrics/view2/fold_N.json and metrics/view2/fold_N.csv
@@ -10,6 +11,7 @@ Writes data/view2/fold_N.keras, metrics/view2/fold_N.json and metrics/view2/fold
 """
 
 import sys
+from itertools import combinations
 
 import numpy as np
 
@@ -19,7 +21,7 @@ from lfw_siamese.fsutil import write_csv, write_json
 from lfw_siamese.imagestore import ImageStore
 from lfw_siamese.pairs import people_of, person_of, read_pairs
 from lfw_siamese.params import load_params
-from lfw_siamese.view2 import FOLDS, fold_result, split_folds
+from lfw_siamese.view2 import FOLDS, calibration_fold, fold_result, split_folds
 
 DATA = paths.VIEW2
 METRICS = paths.METRICS / "view2"
@@ -43,34 +45,37 @@ def main() -> None:
     from lfw_siamese.training import train as train_model
 
     pairs = read_pairs(paths.PAIR_LISTS / "pairs.txt", ImageStore(paths.IMAGES).counts())
-    train, test = split_folds(pairs, fold)
-    shared = people_of(train) & people_of(test)
-    if shared:
-        raise LfwError(f"pairs.txt: fold {fold} shares people with the others: "
-                       f"{', '.join(sorted(shared)[:5])}")
+    train, calibration, test = split_folds(pairs, fold)
+    groups = {"training": train, "calibration": calibration, "test": test}
+    for (a, pa), (b, pb) in combinations(groups.items(), 2):
+        if shared := people_of(pa) & people_of(pb):
+            raise LfwError(f"pairs.txt: for fold {fold}, the {a} and {b} folds share people: "
+                           f"{', '.join(sorted(shared)[:5])}")
     data = load_arrays(DATA / "images.npz")
     index = {f: i for i, f in enumerate(data["files"])}
-    train_arrays, test_arrays = (pair_arrays(x, data["image"], index) for x in (train, test))
+    arrays = {name: pair_arrays(x, data["image"], index)
+              for name, x in (("training", train), ("calibration", calibration), ("test", test))}
     pool = np.isin([person_of(f) for f in data["files"]], sorted(people_of(train)))
     people = {"image": data["image"][pool], "person": np.unique(data["person"][pool],
                                                                return_inverse=True)[1]}
-    run = train_model(p, train_arrays, pairs=train_arrays, people=people, seed=p.seed + fold,
-                      checkpoint=paths.CHECKPOINTS / f"view2-fold-{fold}")
+    run = train_model(p, arrays["calibration"], pairs=arrays["training"], people=people,
+                      seed=p.seed + fold, checkpoint=paths.CHECKPOINTS / f"view2-fold-{fold}")
     model = run.model
     save_model(model, DATA / f"fold_{fold}.keras")
-    scores = {name: score_pairs(model, a["left"], a["right"], p.tta)
-              for name, a in (("train", train_arrays), ("test", test_arrays))}
-    result = fold_result(train_arrays["label"], scores["train"], test_arrays["label"],
-                         scores["test"])
+    scored = {name: (a["label"], score_pairs(model, a["left"], a["right"], p.tta))
+              for name, a in arrays.items()}
+    result = fold_result(scored["calibration"], scored["test"], scored["training"])
     write_json(METRICS / f"fold_{fold}.json", {
-        "fold": fold, **result, "training": p.train_pairs, "epochs": len(run.history),
+        "fold": fold, "calibration_fold": calibration_fold(fold), **result,
+        "training": p.train_pairs, "epochs": len(run.history),
         "train_seconds": round(run.seconds, 1), "resumed_after_epoch": run.resumed_at,
         "training_people": len(people_of(train)), "training_images": int(pool.sum())})
     write_csv(METRICS / f"fold_{fold}.csv", ["left_file", "right_file", "label", "score"],
               [(q.left, q.right, int(q.same), repr(float(s)))
-               for q, s in zip(test, scores["test"], strict=True)])
+               for q, s in zip(test, scored["test"][1], strict=True)])
     print(f"fold {fold}: accuracy {result['accuracy']:.4f} at threshold "
-          f"{result['threshold']:.3f} (chosen on the nine training folds), AUC {result['auc']:.4f}")
+          f"{result['threshold']:.3f} (chosen on fold {calibration_fold(fold)}, held out of "
+          f"training), AUC {result['auc']:.4f}")
 
 
 if __name__ == "__main__":

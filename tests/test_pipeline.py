@@ -208,6 +208,8 @@ def test_view2_folds_and_report(project):
     assert summary["standard_error"] == pytest.approx(acc.std(ddof=1) / np.sqrt(10), abs=1e-4)
     fold = json.loads((repo / "metrics/view2/fold_4.json").read_text())
     assert fold["pairs"] == 600 and fold["training"] == "mined"
+    assert fold["calibration_fold"] == 3 and 0 <= fold["calibration_accuracy"] <= 1
+    assert 0 <= summary["mean_accuracy_at_training_pairs_threshold"] <= 1
     assert (repo / "metrics/plots/view2.png").read_bytes()[:4] == b"\x89PNG"
     again = run(["dvc", "repro", "view2/dvc.yaml"], repo, env).stdout
     assert "Running stage" not in again

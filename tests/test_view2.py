@@ -1,27 +1,42 @@
-"""View 2 bookkeeping: folds, the threshold from the training folds, mean ± standard error."""
+"""View 2 bookkeeping: folds, the threshold from the held-out calibration fold, mean ± SE."""
 
 import numpy as np
 import pytest
 
 from lfw_siamese.pairs import Pair, people_of
-from lfw_siamese.view2 import aggregate, fold_result, mean_roc, split_folds
+from lfw_siamese.view2 import aggregate, calibration_fold, fold_result, mean_roc, split_folds
 
 
-def test_split_folds_is_one_based_and_complete():
+def test_split_folds_holds_out_the_fold_before_the_test_fold():
     pairs = [Pair(f"A{k}/A{k}_0001.jpg", f"B{k}/B{k}_0001.jpg", False, k % 10) for k in range(30)]
-    train, test = split_folds(pairs, 3)
+    train, calibration, test = split_folds(pairs, 3)
     assert {p.fold for p in test} == {2} and len(test) == 3
-    assert len(train) == 27 and 2 not in {p.fold for p in train}
+    assert {p.fold for p in calibration} == {1} and len(calibration) == 3
+    assert len(train) == 24 and {p.fold for p in train} == {0, 3, 4, 5, 6, 7, 8, 9}
     assert people_of(test) == {"A2", "B2", "A12", "B12", "A22", "B22"}
+    assert [calibration_fold(k) for k in range(1, 11)] == [10, 1, 2, 3, 4, 5, 6, 7, 8, 9]
+    _, calibration, test = split_folds(pairs, 1)  # fold 1 is calibrated on fold 10
+    assert {p.fold for p in calibration} == {9} and {p.fold for p in test} == {0}
 
 
-def test_threshold_comes_from_the_training_folds():
-    train_y, train_s = [0, 0, 1, 1], [0.1, 0.2, 0.6, 0.7]  # best threshold 0.4
-    test_y, test_s = [0, 1, 1, 0], [0.3, 0.45, 0.9, 0.5]  # its own best would differ
-    result = fold_result(train_y, train_s, test_y, test_s)
+def test_threshold_comes_from_the_calibration_fold():
+    calibration = ([0, 0, 1, 1], [0.1, 0.2, 0.6, 0.7])  # best threshold 0.4
+    test = ([0, 1, 1, 0], [0.3, 0.45, 0.9, 0.5])  # its own best would differ
+    result = fold_result(calibration, test)
     assert result["threshold"] == pytest.approx(0.4)
     assert result["accuracy"] == pytest.approx(0.75)  # 0.5 judged same: one error
-    assert result["train_accuracy"] == 1.0 and result["auc"] == pytest.approx(0.75)
+    assert result["calibration_accuracy"] == 1.0 and result["auc"] == pytest.approx(0.75)
+    assert "training_pairs_threshold" not in result
+
+
+def test_a_threshold_from_seen_training_pairs_is_reported_beside_it():
+    calibration = ([0, 0, 1, 1], [0.1, 0.2, 0.6, 0.7])  # threshold 0.4
+    training = ([0, 0, 1, 1], [0.2, 0.5, 0.8, 0.9])  # seen pairs score higher: 0.65
+    test = ([0, 1, 1, 0], [0.3, 0.45, 0.9, 0.35])
+    result = fold_result(calibration, test, training)
+    assert result["training_pairs_threshold"] == pytest.approx(0.65)
+    assert result["accuracy_at_training_pairs_threshold"] == pytest.approx(0.75)  # 0.45 missed
+    assert result["accuracy"] == 1.0  # the calibration fold's threshold is the one reported
 
 
 def test_mean_and_standard_error_as_the_lfw_results_page():
@@ -32,6 +47,15 @@ def test_mean_and_standard_error_as_the_lfw_results_page():
     sigma = np.sqrt(sum((a - 0.74) ** 2 for a in acc) / 9)  # sample std, n - 1
     assert summary["standard_error"] == pytest.approx(sigma / np.sqrt(10))
     assert summary["accuracy_per_fold"] == acc
+    assert "mean_accuracy_at_training_pairs_threshold" not in summary  # not recorded
+
+
+def test_the_mean_at_training_pairs_thresholds_needs_every_fold():
+    folds = [{"accuracy": 0.8, "auc": 0.9, "threshold": 0.1,
+              "accuracy_at_training_pairs_threshold": 0.7 + k / 100} for k in range(10)]
+    assert aggregate(folds)["mean_accuracy_at_training_pairs_threshold"] == pytest.approx(0.745)
+    del folds[3]["accuracy_at_training_pairs_threshold"]
+    assert "mean_accuracy_at_training_pairs_threshold" not in aggregate(folds)
 
 
 def test_mean_roc_averages_true_positive_rates_at_fixed_false_positive_rates():
