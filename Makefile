@@ -91,4 +91,5 @@ bench: setup
 	dvc repro
 	python benchmarks/prepare.py
 	python benchmarks/train.py
+	python benchmarks/steadiness.py
 	python benchmarks/pipeline.py
