@@ -412,12 +412,37 @@ def test_two_regions_one_tower_each_fused_to_the_mean_of_their_cosines(tmp_path)
 
 
 def test_the_recipe_with_a_context_region_builds_two_towers_from_params():
-    p = params(context_crop=200)
+    p = params(context_crop=200, context_pool=2)
     assert (p.crops, p.input_channels) == ((120, 200), 2)
     model = compiled_model(p)
     assert model.inputs[0].shape[1:] == (p.image_size, p.image_size, 2)
-    assert [layer.name for layer in model.get_layer("twin").layers
-            if isinstance(layer, keras.Model)] == ["region_1", "region_2"]
+    towers = [layer for layer in model.get_layer("twin").layers if isinstance(layer, keras.Model)]
+    assert [t.name for t in towers] == ["region_1", "region_2"]
+    widths = [[layer.filters for layer in t.layers if isinstance(layer, keras.layers.Conv2D)]
+              for t in towers]
+    assert widths == [list(p.filters), list(p.context_filters)] != [list(p.filters)] * 2
+    assert [t.input.shape[1:] for t in towers] == [(64, 64, 1), (32, 32, 1)]
+
+
+def test_a_context_tower_of_its_own_widths_sees_its_region_pooled(tmp_path):
+    seed_everything(0)
+    lean = dict(image_size=32, channels=1, filters=[4, 8, 8, 8], dense_units=8,
+                batch_norm=True, twin="lean", head="cosine")
+    model = build_siamese(**lean, regions=2, context_filters=[2, 4, 4, 4], context_pool=2)
+    face, context = (model.get_layer("twin").get_layer(f"region_{r}") for r in (1, 2))
+    assert context.count_params() < face.count_params()
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 256, (6, 32, 32, 2)).astype("float32")
+    pooled = x[..., 1:].reshape(6, 16, 2, 16, 2, 1).mean(axis=(2, 4))  # 2x2 means
+    own = context.predict(pooled, verbose=0)
+    joined = model.get_layer("twin").predict(x, verbose=0)
+    np.testing.assert_allclose(joined[:, 8:],
+                               own / np.linalg.norm(own, axis=-1, keepdims=True) / 2 ** 0.5,
+                               rtol=1e-4, atol=1e-6)
+    save_model(model, tmp_path / "context.keras")
+    loaded = keras.saving.load_model(tmp_path / "context.keras", safe_mode=True)
+    np.testing.assert_allclose(loaded.predict([x, x[::-1]], verbose=0),
+                               model.predict([x, x[::-1]], verbose=0), rtol=1e-6)
 
 
 def test_the_context_tower_learns_who_is_who_when_only_its_region_tells(tmp_path):

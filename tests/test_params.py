@@ -125,6 +125,9 @@ def test_unreadable_files(tmp_path):
                                             "train_pairs: mined"),
     (dict(context_crop=200), "context_crop: > 0 needs twin: lean"),
     (dict(context_crop=250), "context_crop: got 250, the same region as crop"),
+    (dict(context_pool=2), "context_pool: got 2, but context_crop is 0"),
+    (dict(twin="lean", image_size=32, context_crop=200, context_pool=4),
+     "context_pool: got 4, which leaves the context tower 8 px of image_size 32"),
 ])
 def test_combinations_that_cannot_work_are_refused(changes, expected):
     assert expected in problems(**{**DEFAULTS, **REFERENCE, **changes})

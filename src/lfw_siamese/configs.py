@@ -9,8 +9,8 @@ scripts/grid.py queues them as DVC experiments; scripts/screen.py screens them s
 """
 
 REFERENCE = dict(
-    image_size=105, channels=3, crop=250, context_crop=0, split="pairs", val_fraction=0.2,
-    train_pairs="dev", augment=False, twin="koch", filters=[64, 128, 128, 256],
+    image_size=105, channels=3, crop=250, context_crop=0, context_pool=1, split="pairs",
+    val_fraction=0.2, train_pairs="dev", augment=False, twin="koch", filters=[64, 128, 128, 256],
     dense_units=4096, batch_norm=True, head="l1", optimizer="sgd", lr=0.02,
     schedule="exponential", lr_decay=0.01, weight_decay=0.0, loss="bce", margin=1.0,
     epochs=50, patience=0, batch_size=64, tta=False, identity_weight=0.0,
@@ -97,8 +97,12 @@ LEVERS = {name: {**RECIPE_V2, **change} for name, change in {
     # two regions, one lean tower each: the face crop and a wider one (hair, head outline)
     "regions-200": dict(context_crop=200),
     # both: two wide towers (a step costs ~3x the lean twin's; 30 epochs fit the time budget)
-    "wide-regions-200": {**WIDE, "context_crop": 200},
-    "wide-regions-200-e30": {**WIDE, "context_crop": 200, "epochs": 30},
+    "wide-regions-200": {**WIDE, "context_crop": 200, "context_filters": WIDE["filters"]},
+    "wide-regions-200-e30": {**WIDE, "context_crop": 200, "context_filters": WIDE["filters"],
+                             "epochs": 30},
+    # the wide face tower and a lean context tower on the wider region pooled to 32 px
+    # (~1.1x the wide twin's step): the context's gain within the time budget
+    "wide-context-200-pool2": {**WIDE, "context_crop": 200, "context_pool": 2},
 }.items()}
 
 SIZES = {

@@ -5,10 +5,11 @@ Twins: `koch` (the reference) is Conv 10x10 -> pool -> Conv 7x7 -> pool -> Conv 
 dropout 0.3 after the first block and 0.02 after the embedding. `lean` is a 5x5 stride-2 conv, then
 three blocks of a 3x3 conv and a 2x2 pool (batch norm after each conv), global average
 pooling, dropout 0.2 and a linear embedding: ~30 MFLOP per 64x64 image, fast on a CPU.
-With several face regions (`context_crop`), the lean twin is one tower per region, their
-unit-length embeddings joined. Heads: `l1` is |h1 - h2| -> Dense(1, sigmoid); `cosine` is
-the cosine similarity of the two embeddings -> Dense(1, sigmoid), i.e. a learned scale and
-offset. Output: P(same person).
+With a second face region (`context_crop`), the lean twin is one tower per region, their
+unit-length embeddings joined; the context tower has widths of its own (`context_filters`)
+and may see its region average-pooled (`context_pool`: 2 gives 32x32 for a quarter of the
+cost). Heads: `l1` is |h1 - h2| -> Dense(1, sigmoid); `cosine` is the cosine similarity of
+the two embeddings -> Dense(1, sigmoid), i.e. a learned scale and offset. Output: P(same person).
 """
 
 import json
@@ -287,16 +288,20 @@ def build_lean_twin(input_shape, filters, dense_units: int, batch_norm: bool,
     return keras.Model(inputs, x, name=name)
 
 
-def build_regions_twin(input_shape, filters, dense_units: int, batch_norm: bool,
-                       regions: int) -> keras.Model:
-    """One lean tower per face region (the regions stacked on the input's channel axis), the
-    embeddings fused by `JoinRegions`."""
+def build_regions_twin(input_shape, towers, dense_units: int, batch_norm: bool) -> keras.Model:
+    """One lean tower per face region (the regions stacked on the input's channel axis), each
+    given as (filters, pool): its widths, and the factor its region is average-pooled by
+    first; the embeddings fused by `JoinRegions`."""
     inputs = keras.Input(input_shape, name="image")
-    size, channels = input_shape[0], input_shape[-1] // regions
-    parts = [build_lean_twin((size, size, channels), filters, dense_units, batch_norm,
-                             name=f"region_{r + 1}")(
-                 Region(r * channels, (r + 1) * channels, name=f"pick_{r + 1}")(inputs))
-             for r in range(regions)]
+    size, channels = input_shape[0], input_shape[-1] // len(towers)
+    parts = []
+    for r, (filters, pool) in enumerate(towers, start=1):
+        x = Region((r - 1) * channels, r * channels, name=f"pick_{r}")(inputs)
+        if pool > 1:
+            x = layers.AveragePooling2D(pool, name=f"pool_{r}")(x)
+        side = size // pool
+        parts.append(build_lean_twin((side, side, channels), filters, dense_units, batch_norm,
+                                     name=f"region_{r}")(x))
     return keras.Model(inputs, JoinRegions(name="join")(parts), name="twin")
 
 
@@ -304,15 +309,19 @@ TWINS = {"koch": build_koch_twin, "lean": build_lean_twin}
 
 
 def build_siamese(*, image_size: int, channels: int, filters, dense_units: int,
-                  batch_norm: bool, twin: str, head: str, regions: int = 1) -> keras.Model:
+                  batch_norm: bool, twin: str, head: str, regions: int = 1,
+                  context_filters=None, context_pool: int = 1) -> keras.Model:
     """Two inputs, one shared twin, a distance head and a sigmoid similarity score.
 
     The arguments are the params.yaml keys of the same names (the reference report's values
-    are in lfw_siamese.configs.REFERENCE); `regions` > 1 (lean twin only): that many face
-    regions stacked on the channel axis, `channels` each, one tower per region."""
+    are in lfw_siamese.configs.REFERENCE); `regions` 2 (lean twin only): the face crop and a
+    context region stacked on the channel axis, `channels` each, one tower per region, the
+    context tower of `context_filters` (default: `filters`) on its region pooled by
+    `context_pool`."""
     shape = (image_size, image_size, channels * regions)
     if regions > 1:
-        extractor = build_regions_twin(shape, filters, dense_units, batch_norm, regions)
+        towers = [(filters, 1), (context_filters or filters, context_pool)]
+        extractor = build_regions_twin(shape, towers, dense_units, batch_norm)
     else:
         extractor = TWINS[twin](shape, filters, dense_units, batch_norm)
     left = keras.Input(shape, name="left")

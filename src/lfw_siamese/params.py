@@ -112,6 +112,8 @@ SCHEMA = {
     "augment": Flag(),
     "twin": Choice(("koch", "lean")),
     "filters": IntList(4),
+    "context_filters": IntList(4),
+    "context_pool": Choice((1, 2, 4)),
     "dense_units": Number(int, 1),
     "batch_norm": Flag(),
     "head": Choice(("l1", "cosine")),
@@ -176,6 +178,13 @@ def _combinations(p: dict) -> list[str]:
                         "use another size (e.g. 200 around a crop of 120) or 0 for none")
     if p.get("context_crop") and p.get("twin") != "lean":
         problems.append("context_crop: > 0 needs twin: lean (one lean tower per region)")
+    if p.get("context_pool", 1) > 1 and not p.get("context_crop"):
+        problems.append(f"context_pool: got {p['context_pool']}, but context_crop is 0: there is "
+                        "no context region to pool (set context_crop, or context_pool: 1)")
+    if p.get("context_crop") and p.get("image_size", 250) // p.get("context_pool", 1) < 16:
+        problems.append(f"context_pool: got {p['context_pool']}, which leaves the context tower "
+                        f"{p['image_size'] // p['context_pool']} px of image_size "
+                        f"{p['image_size']}; the lean twin needs >= 16")
     if p.get("identity_weight", 0) > 0 and p.get("loss") != "batch_softmax":
         problems.append("identity_weight: > 0 needs loss: batch_softmax (identities are learned "
                         "from its batches of same-person pairs)")

@@ -90,7 +90,8 @@ def compiled_model(p: Params) -> keras.Model:
     """The siamese model for `p`, compiled with its optimizer, loss, accuracy and AUC."""
     model = build_siamese(image_size=p.image_size, channels=p.channels, filters=p.filters,
                           dense_units=p.dense_units, batch_norm=p.batch_norm, twin=p.twin,
-                          head=p.head, regions=len(p.crops))
+                          head=p.head, regions=len(p.crops),
+                          context_filters=p.context_filters, context_pool=p.context_pool)
     model.compile(optimizer=make_optimizer(p), loss=make_loss(p.loss, p.margin),
                   metrics=[keras.metrics.BinaryAccuracy(name="accuracy"),
                            keras.metrics.AUC(name="auc")])
