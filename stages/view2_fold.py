@@ -53,8 +53,7 @@ def main() -> None:
                            f"{', '.join(sorted(shared)[:5])}")
     data = load_arrays(DATA / "images.npz")
     index = {f: i for i, f in enumerate(data["files"])}
-    arrays = {name: pair_arrays(x, data["image"], index)
-              for name, x in (("training", train), ("calibration", calibration), ("test", test))}
+    arrays = {name: pair_arrays(x, data["image"], index) for name, x in groups.items()}
     pool = np.isin([person_of(f) for f in data["files"]], sorted(people_of(train)))
     people = {"image": data["image"][pool], "person": np.unique(data["person"][pool],
                                                                return_inverse=True)[1]}

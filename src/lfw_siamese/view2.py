@@ -1,4 +1,4 @@
-"""LFW View 2: ten folds of pairs.txt, each tested by a model trained on the other nine.
+"""LFW View 2: ten folds of pairs.txt, each tested by a model trained on eight of the others.
 
 The folds share no person. Of the nine, the fold before the test fold (fold 10 for fold 1)
 is held out of training: its pairs choose the threshold, on people the model has not seen,
