@@ -22,7 +22,8 @@ with epochs of batches already in memory.
 Each figure is measured in child processes, one per variant, so before and after come from
 one run: TensorFlow's oneDNN kernels off (its default on CPUs without AVX-512 VNNI/BF16,
 e.g. AMD EPYC), oneDNN on with Keras' tf.data autotuning (before `steady_tf_data`), and
-what the package now sets (oneDNN on, autotuning off: lfw_siamese/__init__.py, training.py).
+what the package now sets (oneDNN on, autotuning off: lfw_siamese/__init__.py, training.py);
+`--variant now bf16` adds the same under Keras' mixed bfloat16 policy (timing only).
 """
 import argparse
 import json
@@ -39,10 +40,11 @@ from lfw_siamese.configs import LEVERS, RECIPE_V2, REFERENCE
 from lfw_siamese.params import load_params
 from lfw_siamese.paths import PAIRS
 
-# variant -> (TF_ENABLE_ONEDNN_OPTS, tf.data autotuning as Keras sets it)
-VARIANTS = {"oneDNN off": ("0", False), "oneDNN on, autotune": ("1", True),
-            "now (oneDNN on, no autotune)": ("1", False)}
-SHORT = dict(zip(["off", "autotune", "now"], VARIANTS, strict=True))
+# variant -> (TF_ENABLE_ONEDNN_OPTS, tf.data autotuning as Keras sets it, Keras dtype policy)
+VARIANTS = {"oneDNN off": ("0", False, "float32"), "oneDNN on, autotune": ("1", True, "float32"),
+            "now (oneDNN on, no autotune)": ("1", False, "float32"),
+            "now, mixed bfloat16": ("1", False, "mixed_bfloat16")}
+SHORT = dict(zip(["off", "autotune", "now", "bf16"], VARIANTS, strict=True))
 # the previous recipe and the levers screened on it (LEVERS' "recipe" is recipe v2)
 CANDIDATES = {"recipe-v2": RECIPE_V2, **{n: c for n, c in LEVERS.items() if n != "recipe"}}
 
@@ -133,14 +135,17 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=4, help="timed epochs per measurement")
     parser.add_argument("--only", nargs="+", choices=["reference", "recipe", *CANDIDATES],
                         default=["reference", "recipe"], help="configurations to time")
-    parser.add_argument("--variant", nargs="+", choices=list(SHORT), default=list(SHORT),
+    parser.add_argument("--variant", nargs="+", choices=list(SHORT), default=list(SHORT)[:3],
                         help="kernel settings to time: oneDNN off, on with Keras' tf.data "
-                             "autotuning, or as the package sets them now")
+                             "autotuning, as the package sets them now, or now with Keras' "
+                             "mixed bfloat16 policy")
     parser.add_argument("--name", default="train",
                         help="results file: benchmarks/results/NAME.json")
     parser.add_argument("--child", choices=["keras-autotune", "steady"], help=argparse.SUPPRESS)
+    parser.add_argument("--policy", default="float32", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
+        keras.mixed_precision.set_global_policy(args.policy)
         steps = {"recipe": args.steps, "reference": args.reference_steps}
         result = measure(args.only, steps, args.epochs, args.child == "keras-autotune")
         print(json.dumps(result))
@@ -148,9 +153,9 @@ def main() -> None:
     numpy_rates = [numpy_matmul_flops()]
     rows, extra = [], {}
     for variant in [SHORT[v] for v in args.variant]:
-        onednn, keras_autotune = VARIANTS[variant]
+        onednn, keras_autotune, policy = VARIANTS[variant]
         cmd = [sys.executable, __file__, "--steps", str(args.steps), "--reference-steps",
-               str(args.reference_steps), "--epochs", str(args.epochs),
+               str(args.reference_steps), "--epochs", str(args.epochs), "--policy", policy,
                "--child", "keras-autotune" if keras_autotune else "steady", "--only", *args.only]
         start = time.perf_counter()
         out = subprocess.run(cmd, capture_output=True, text=True, check=True,
