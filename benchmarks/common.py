@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from lfw_siamese.hardware import describe
+from lfw_siamese.paths import PAIRS
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -66,3 +67,22 @@ def fmt(value) -> str:
     if isinstance(value, float):
         return f"{value:.3g}" if abs(value) < 100 else f"{value:,.0f}"
     return "" if value is None else str(value)
+
+
+def in_memory_batches(p, steps: int):
+    from lfw_siamese.batches import PairBatches
+
+    rng = np.random.default_rng(0)
+    n = steps * p.batch_size
+    shape = (p.image_size, p.image_size, p.input_channels)
+    images = rng.integers(0, 256, (2 * n, *shape), dtype=np.uint8)
+    fixed = (np.arange(n), np.arange(n, 2 * n), (np.arange(n) % 2).astype(np.uint8))
+    return PairBatches(images, lambda _rng: fixed, n, p.batch_size, False, 0, shuffle=False)
+
+
+def real_objective(p, steps: int):
+    from lfw_siamese.dataset import load_arrays
+    from lfw_siamese.objectives import objective_for
+
+    people = load_arrays(ROOT / PAIRS / "people.npz")
+    return objective_for(p.replace(pairs_per_epoch=steps * p.batch_size), None, people)

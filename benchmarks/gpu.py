@@ -7,21 +7,19 @@ and 512, in float32 and in mixed bfloat16, on in-memory data; goal: <= 3 ms per 
 step (8x the reference report's GPU at 24 ms). With --data (a data/pairs folder made by
 `dvc repro prepare` at the reference's settings), it then runs the full reference training
 (50 epochs by default) and scores pairsDevTest. On a machine without internet, carry the
-keras wheel and the data folder along (see README, Performance).
+keras wheel and the data folder along, and run with PYTHONPATH=src (docs/performance.md).
 """
 
 import argparse
 import json
 import os
 import platform
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
 
 
 def step_ms(p, batch: int, mixed: bool, steps: int = 30) -> float:
@@ -74,10 +72,11 @@ def main() -> None:
     args = parser.parse_args()
     import keras
 
-    from lfw_siamese.configs import REFERENCE
+    from lfw_siamese.experiments import load_set
     from lfw_siamese.params import load_params
 
-    p = load_params(ROOT / "params.yaml").replace(**REFERENCE)
+    reference = load_set("reference", ROOT / "experiments")["reference"]
+    p = load_params(ROOT / "params.yaml").replace(**reference)
     devices = "unknown"
     if keras.backend.backend() == "jax":
         import jax

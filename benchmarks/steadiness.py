@@ -15,8 +15,7 @@ import time
 
 import keras
 import numpy as np
-from common import ROOT, report
-from train import in_memory_batches, real_objective
+from common import ROOT, in_memory_batches, real_objective, report
 
 from lfw_siamese.params import load_params
 from lfw_siamese.paths import PAIRS
@@ -57,7 +56,8 @@ def main() -> None:
     parser.add_argument("--block", type=int, default=100, help="numpy matmuls timed per epoch")
     args = parser.parse_args()
 
-    from lfw_siamese.training import compiled_model, in_batch_trainer, seed_everything
+    from lfw_siamese.objectives import in_batch_trainer
+    from lfw_siamese.training import compiled_model, seed_everything
 
     p = load_params(ROOT / "params.yaml")
     seed_everything(0)

@@ -4,7 +4,7 @@
                                [--only reference recipe recipe-v2 wide ...]
                                [--variant now] [--name train]
 
-For the reference configuration (lfw_siamese.configs.REFERENCE), the recipe (params.yaml)
+For the reference configuration (experiments/reference.yaml), the recipe (params.yaml)
 and the previous recipe or LEVERS candidates named in --only (e.g. `recipe-v2`,
 `regions-200`): one `fit` of `--epochs` epochs of `--steps` steps (the reference:
 `--reference-steps`, 13 s each on 2 cores) after a warm-up epoch, timed epoch by epoch as
@@ -34,9 +34,17 @@ import time
 
 import keras
 import numpy as np
-from common import ROOT, best_of, numpy_matmul_flops, report, twin_flops
+from common import (
+    ROOT,
+    best_of,
+    in_memory_batches,
+    numpy_matmul_flops,
+    real_objective,
+    report,
+    twin_flops,
+)
 
-from lfw_siamese.configs import LEVERS, RECIPE_V2, REFERENCE
+from lfw_siamese.experiments import load_set
 from lfw_siamese.params import load_params
 from lfw_siamese.paths import PAIRS
 
@@ -45,8 +53,10 @@ VARIANTS = {"oneDNN off": ("0", False, "float32"), "oneDNN on, autotune": ("1", 
             "now (oneDNN on, no autotune)": ("1", False, "float32"),
             "now, mixed bfloat16": ("1", False, "mixed_bfloat16")}
 SHORT = dict(zip(["off", "autotune", "now", "bf16"], VARIANTS, strict=True))
-# the previous recipe and the levers screened on it (LEVERS' "recipe" is recipe v2)
-CANDIDATES = {"recipe-v2": RECIPE_V2, **{n: c for n, c in LEVERS.items() if n != "recipe"}}
+# the previous recipe and the levers screened on it (the set's "recipe" is recipe v2)
+LEVERS = load_set("levers-recipe-v2", ROOT / "experiments")
+CANDIDATES = {"recipe-v2": LEVERS["recipe"], **{n: c for n, c in LEVERS.items() if n != "recipe"}}
+REFERENCE = load_set("reference", ROOT / "experiments")["reference"]
 
 
 def backend_matmul_flops(n: int = 2048) -> float:
@@ -56,25 +66,6 @@ def backend_matmul_flops(n: int = 2048) -> float:
         np.random.default_rng(0).standard_normal((n, n), dtype=np.float32))
     keras.ops.convert_to_numpy(keras.ops.matmul(a, a))
     return 2 * n**3 / best_of(lambda: keras.ops.convert_to_numpy(keras.ops.matmul(a, a)), 5)
-
-
-def in_memory_batches(p, steps: int):
-    from lfw_siamese.training import PairBatches
-
-    rng = np.random.default_rng(0)
-    n = steps * p.batch_size
-    shape = (p.image_size, p.image_size, p.input_channels)
-    images = rng.integers(0, 256, (2 * n, *shape), dtype=np.uint8)
-    fixed = (np.arange(n), np.arange(n, 2 * n), (np.arange(n) % 2).astype(np.uint8))
-    return PairBatches(images, lambda _rng: fixed, n, p.batch_size, False, 0, shuffle=False)
-
-
-def real_objective(p, steps: int):
-    from lfw_siamese.dataset import load_arrays
-    from lfw_siamese.training import objective_for
-
-    people = load_arrays(ROOT / PAIRS / "people.npz")
-    return objective_for(p.replace(pairs_per_epoch=steps * p.batch_size), None, people)
 
 
 class EpochTimes(keras.callbacks.Callback):
@@ -102,7 +93,8 @@ def measure(only: list[str], steps: dict, epochs: int, keras_autotune: bool) -> 
     """In this process (oneDNN as the environment sets it): rows and the backend matmul rate."""
     from keras.src.trainers.data_adapters.py_dataset_adapter import PyDatasetAdapter
 
-    from lfw_siamese.training import compiled_model, in_batch_trainer, seed_everything
+    from lfw_siamese.objectives import in_batch_trainer
+    from lfw_siamese.training import compiled_model, seed_everything
 
     recipe = load_params(ROOT / "params.yaml")
     configs = {"reference": recipe.replace(**REFERENCE), "recipe": recipe,

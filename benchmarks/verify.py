@@ -98,7 +98,7 @@ def main() -> None:
     print("LFW frame / detector box:", json.dumps(calibration))
 
     from lfw_siamese.inference import score_pairs
-    from lfw_siamese.model import load_model
+    from lfw_siamese.saving import load_model
 
     model = load_model(ROOT / paths.MODEL)
     labels = np.array([p.same for p in pairs], np.uint8)

@@ -1,22 +1,16 @@
-"""Named experiments: queue configurations as DVC experiments, then tabulate them.
+"""Named experiments: queue a set of experiments/ as DVC experiments, then tabulate them.
 
-    python scripts/grid.py queue [--set grid|ablations|accuracy|levers] [--size full|reduced|tiny]
-                                 [--only NAME ...] [--seeds 0 1 2]
+    python scripts/grid.py queue SET [--size full|reduced|tiny] [--only NAME ...] [--seeds 0 1 2]
     dvc exp run --run-all             # or: dvc queue start -j 1, then dvc queue status
-    python scripts/grid.py table [--set grid|ablations|accuracy|levers] [--all-commits]
-                                 [--out results.md]
-    python scripts/grid.py args NAME [--set grid|ablations|accuracy|levers]
-                                     [--size full|reduced|tiny]
+    python scripts/grid.py table SET [--all-commits] [--out results.md]
+    python scripts/grid.py args SET NAME [--size full|reduced|tiny]
                                       # its `-S key=value` arguments, for `dvc exp run` by hand
 
-`grid` is the reference report's configuration and its variations (lfw_siamese.configs.GRID;
-`--only exp2` is the reference itself). At `full` size it is a GPU job; `reduced`
-keeps every grid setting but trains a slim network on 65-px images for 3 epochs.
-`ablations` is the recipe in params.yaml and the recipe less each ingredient, CPU-sized;
-`accuracy` adds one lever at a time to it, judged on the stratified validation split;
-`levers` tries the next ones on recipe v2 (screened first with scripts/screen.py).
-Several `--seeds` give several experiments per name (`NAME-seedN`); the table then shows
-mean +- standard deviation over the seeds.
+SET is a file of experiments/ without `.yaml`: `report` (the reference report's eleven
+experiments), `reference`, `recipes`, `ablations`, the lever sets. Sizes (experiments/
+sizes.yaml) slim the network for a CPU: `reduced` keeps every other setting but trains on
+65-px images for 3 epochs. Several `--seeds` give several experiments per name
+(`NAME-seedN`); the table then shows mean +- standard deviation over the seeds.
 """
 
 import argparse
@@ -26,9 +20,9 @@ import statistics
 import subprocess
 import sys
 
-from lfw_siamese.configs import ABLATIONS, ACCURACY, GRID, LEVERS, REPORT, SIZES
+from lfw_siamese.errors import LfwError
+from lfw_siamese.experiments import figures, load_set, set_names, sizes
 
-SETS = {"grid": GRID, "ablations": ABLATIONS, "accuracy": ACCURACY, "levers": LEVERS}
 METRIC_FILES = {"evaluate": "metrics/evaluate.json", "train": "metrics/train/metrics.json"}
 METRIC_COLUMNS = [  # (header, where in `dvc exp show --json`: a METRIC_FILES key, then keys)
     ("val acc", ("evaluate", "val", "accuracy")), ("val AUC", ("evaluate", "val", "auc")),
@@ -36,16 +30,14 @@ METRIC_COLUMNS = [  # (header, where in `dvc exp show --json`: a METRIC_FILES ke
     ("test AUC", ("evaluate", "test", "auc")), ("test EER", ("evaluate", "test", "eer")),
     ("train s", ("train", "time", "seconds")), ("ms/step", ("train", "time", "ms_per_step")),
 ]
-COLUMNS = {
-    "grid": [("optimizer", ("params", "optimizer")), ("lr", ("params", "lr")),
-             ("batch norm", ("params", "batch_norm")), ("loss", ("params", "loss")),
-             ("epochs", ("params", "epochs")), ("train acc", ("train", "train", "accuracy")),
-             ("test acc @0.5", ("evaluate", "test", "accuracy_at_0.5"))] + METRIC_COLUMNS
-            + [("report: train / val / test %", "report")],
-    "ablations": [("seeds", None)] + METRIC_COLUMNS,
-    "accuracy": [("seeds", None)] + METRIC_COLUMNS,
-    "levers": [("seeds", None)] + METRIC_COLUMNS,
-}
+# A set with published figures (the report's) is shown with its settings and those figures;
+# the others pool their seeds.
+FIGURE_COLUMNS = ([("optimizer", ("params", "optimizer")), ("lr", ("params", "lr")),
+                   ("batch norm", ("params", "batch_norm")), ("loss", ("params", "loss")),
+                   ("epochs", ("params", "epochs")), ("train acc", ("train", "train", "accuracy")),
+                   ("test acc @0.5", ("evaluate", "test", "accuracy_at_0.5"))]
+                  + METRIC_COLUMNS + [("published: train / val / test %", "figures")])
+SEED_COLUMNS = [("seeds", None)] + METRIC_COLUMNS
 
 
 def dvc_value(value) -> str:
@@ -63,13 +55,11 @@ def experiment_name(name: str, size: str, seed: int | None) -> str:
     return name + ("" if size == "full" else f"-{size}") + ("" if seed is None else f"-seed{seed}")
 
 
-def queue(which: str, size: str, only: list[str], seeds: list[int]) -> None:
-    for name in only or SETS[which]:
+def queue(runs: dict, size: dict, size_name: str, seeds: list[int]) -> None:
+    for name, overrides in runs.items():
         for seed in seeds or [None]:
-            settings = {**SETS[which][name], **SIZES[size]}
-            if seed is not None:
-                settings["seed"] = seed
-            cmd = ["dvc", "exp", "run", "--queue", "-n", experiment_name(name, size, seed),
+            settings = {**overrides, **size} | ({} if seed is None else {"seed": seed})
+            cmd = ["dvc", "exp", "run", "--queue", "-n", experiment_name(name, size_name, seed),
                    *set_args(settings)]
             print(" ".join(cmd))
             subprocess.run(cmd, check=True)
@@ -96,14 +86,14 @@ def fmt(values: list) -> str:
     return "" if value is None else str(value)
 
 
-def cell(name: str, revs: list, path) -> str:
+def cell(name: str, revs: list, path, published: dict) -> str:
     """One table cell: a metric or parameter (pooled over seeds), the number of seeds, or the
-    reference report's figures for the experiment."""
+    published figures for the experiment."""
     if path is None:
         return str(len(revs))
-    if path == "report":
-        figures = REPORT.get(re.sub(r"-(reduced|tiny)$", "", name))
-        return " / ".join(map(str, figures)) if figures else ""
+    if path == "figures":
+        found = published.get(re.sub(r"-(reduced|tiny)$", "", name))
+        return " / ".join(map(str, found)) if found else ""
     return fmt([v for v in (lookup(r, path) for r in revs) if v is not None])
 
 
@@ -125,45 +115,50 @@ def table(which: str, all_commits: bool = False) -> str:
                     base = re.sub(r"-seed\d+$", "", rev["name"])
                     if rev["name"] not in {r["name"] for r in runs.get(base, [])}:
                         runs.setdefault(base, []).append(rev)
-    names = {experiment_name(n, s, None) for n in SETS[which] for s in SIZES}
+    published = figures(which)
+    columns = FIGURE_COLUMNS if published else SEED_COLUMNS
+    names = {experiment_name(n, s, None) for n in load_set(which) for s in sizes()}
     rows = []
     for base in sorted(set(runs) & names, key=natural):
-        revs = runs[base]
-        rows.append([base] + [cell(base, revs, path) for _, path in COLUMNS[which]])
-    header = ["experiment"] + [h for h, _ in COLUMNS[which]]
+        rows.append([base] + [cell(base, runs[base], path, published) for _, path in columns])
+    header = ["experiment"] + [h for h, _ in columns]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows]) + "\n"
+
+
+def pick(parser, which: str, only: list[str]) -> dict:
+    """The set's runs, or those of them named in `only`."""
+    runs = load_set(which)
+    unknown = [name for name in only if name not in runs]
+    if unknown:
+        parser.error(f"unknown {which} name(s) {', '.join(unknown)}; known: {', '.join(runs)}")
+    return {name: runs[name] for name in only} if only else runs
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    q = sub.add_parser("queue", help="queue the configurations as DVC experiments")
-    q.add_argument("--set", choices=SETS, default="grid", dest="which")
-    q.add_argument("--size", choices=SIZES, default="full")
+    choices = set_names()
+    q = sub.add_parser("queue", help="queue a set's configurations as DVC experiments")
+    q.add_argument("which", metavar="SET", choices=choices, help=", ".join(choices))
+    q.add_argument("--size", choices=sizes(), default="full")
     q.add_argument("--only", nargs="+", default=[], metavar="NAME")
     q.add_argument("--seeds", nargs="+", type=int, default=[], metavar="SEED")
     a = sub.add_parser("args", help="print a configuration's -S arguments for dvc exp run")
+    a.add_argument("which", metavar="SET", choices=choices, help=", ".join(choices))
     a.add_argument("name")
-    a.add_argument("--set", choices=SETS, default="grid", dest="which")
-    a.add_argument("--size", choices=SIZES, default="full")
+    a.add_argument("--size", choices=sizes(), default="full")
     t = sub.add_parser("table", help="print (or write) the Markdown comparison table")
-    t.add_argument("--set", choices=SETS, default="grid", dest="which")
+    t.add_argument("which", metavar="SET", choices=choices, help=", ".join(choices))
     t.add_argument("--out")
     t.add_argument("--all-commits", action="store_true",
                    help="also experiments based on earlier commits")
     args = parser.parse_args(argv)
     if args.command == "args":
-        if args.name not in SETS[args.which]:
-            parser.error(f"unknown {args.which} name {args.name}; "
-                         f"known: {', '.join(SETS[args.which])}")
-        print(" ".join(set_args({**SETS[args.which][args.name], **SIZES[args.size]})))
+        settings = pick(parser, args.which, [args.name])[args.name]
+        print(" ".join(set_args({**settings, **sizes()[args.size]})))
     elif args.command == "queue":
-        unknown = sorted(set(args.only) - set(SETS[args.which]))
-        if unknown:
-            parser.error(f"unknown {args.which} name(s) {', '.join(unknown)}; "
-                         f"known: {', '.join(SETS[args.which])}")
-        queue(args.which, args.size, args.only, args.seeds)
+        queue(pick(parser, args.which, args.only), sizes()[args.size], args.size, args.seeds)
     else:
         text = table(args.which, args.all_commits)
         if args.out:
@@ -173,4 +168,7 @@ def main(argv=None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except LfwError as exc:
+        sys.exit(f"grid: {exc}")

@@ -26,8 +26,9 @@ def main() -> None:
     from lfw_siamese import metrics as m
     from lfw_siamese.dataset import load_arrays
     from lfw_siamese.inference import score_pairs
-    from lfw_siamese.model import load_model, make_loss
+    from lfw_siamese.losses import make_loss
     from lfw_siamese.plots import evaluation, gallery
+    from lfw_siamese.saving import load_model
 
     model = load_model(MODEL)
     loss = make_loss(p.loss, p.margin)

@@ -39,9 +39,10 @@ def main() -> None:
 
     from lfw_siamese.dataset import load_arrays
     from lfw_siamese.hardware import describe
-    from lfw_siamese.model import save_model
+    from lfw_siamese.objectives import objective_for
     from lfw_siamese.plots import batch_grid, training_curves
-    from lfw_siamese.training import objective_for, train
+    from lfw_siamese.saving import save_model
+    from lfw_siamese.training import train
 
     pairs, val = load_arrays(PAIRS / "train.npz"), load_arrays(PAIRS / "val.npz")
     expected = (p.image_size, p.image_size, p.input_channels)

@@ -11,27 +11,24 @@ Writes data/view2/fold_N.keras, metrics/view2/fold_N.json and metrics/view2/fold
 """
 
 import sys
-from itertools import combinations
-
-import numpy as np
 
 from lfw_siamese import paths
 from lfw_siamese.errors import LfwError, run_stage
 from lfw_siamese.fsutil import write_csv, write_json
 from lfw_siamese.imagestore import ImageStore
-from lfw_siamese.pairs import people_of, person_of, read_pairs
+from lfw_siamese.pairs import people_of, read_pairs
 from lfw_siamese.params import load_params
-from lfw_siamese.view2 import FOLDS, calibration_fold, fold_result, split_folds
+from lfw_siamese.view2 import (
+    FOLDS,
+    calibration_fold,
+    fold_groups,
+    pair_arrays,
+    score_fold,
+    training_people,
+)
 
 DATA = paths.VIEW2
 METRICS = paths.METRICS / "view2"
-
-
-def pair_arrays(pairs, images, index) -> dict:
-    left = np.array([index[p.left] for p in pairs])
-    right = np.array([index[p.right] for p in pairs])
-    return {"left": images[left], "right": images[right],
-            "label": np.array([p.same for p in pairs], np.uint8)}
 
 
 def main() -> None:
@@ -41,37 +38,30 @@ def main() -> None:
     p = load_params().replace(patience=0)
     from lfw_siamese.dataset import load_arrays
     from lfw_siamese.inference import score_pairs
-    from lfw_siamese.model import save_model
+    from lfw_siamese.saving import save_model
     from lfw_siamese.training import train as train_model
 
     pairs = read_pairs(paths.PAIR_LISTS / "pairs.txt", ImageStore(paths.IMAGES).counts())
-    train, calibration, test = split_folds(pairs, fold)
-    groups = {"training": train, "calibration": calibration, "test": test}
-    for (a, pa), (b, pb) in combinations(groups.items(), 2):
-        if shared := people_of(pa) & people_of(pb):
-            raise LfwError(f"pairs.txt: for fold {fold}, the {a} and {b} folds share people: "
-                           f"{', '.join(sorted(shared)[:5])}")
+    groups = fold_groups(pairs, fold)
     data = load_arrays(DATA / "images.npz")
     index = {f: i for i, f in enumerate(data["files"])}
     arrays = {name: pair_arrays(x, data["image"], index) for name, x in groups.items()}
-    pool = np.isin([person_of(f) for f in data["files"]], sorted(people_of(train)))
-    people = {"image": data["image"][pool], "person": np.unique(data["person"][pool],
-                                                               return_inverse=True)[1]}
+    people = training_people(data, groups["training"])
     run = train_model(p, arrays["calibration"], pairs=arrays["training"], people=people,
                       seed=p.seed + fold, checkpoint=paths.CHECKPOINTS / f"view2-fold-{fold}")
     model = run.model
     save_model(model, DATA / f"fold_{fold}.keras")
-    scored = {name: (a["label"], score_pairs(model, a["left"], a["right"], p.tta))
-              for name, a in arrays.items()}
-    result = fold_result(scored["calibration"], scored["test"], scored["training"])
+    result, scores = score_fold(lambda left, right: score_pairs(model, left, right, p.tta),
+                                arrays)
     write_json(METRICS / f"fold_{fold}.json", {
         "fold": fold, "calibration_fold": calibration_fold(fold), **result,
         "training": p.train_pairs, "epochs": len(run.history),
         "train_seconds": round(run.seconds, 1), "resumed_after_epoch": run.resumed_at,
-        "training_people": len(people_of(train)), "training_images": int(pool.sum())})
+        "training_people": len(people_of(groups["training"])),
+        "training_images": len(people["image"])})
     write_csv(METRICS / f"fold_{fold}.csv", ["left_file", "right_file", "label", "score"],
               [(q.left, q.right, int(q.same), repr(float(s)))
-               for q, s in zip(test, scored["test"][1], strict=True)])
+               for q, s in zip(groups["test"], scores["test"], strict=True)])
     print(f"fold {fold}: accuracy {result['accuracy']:.4f} at threshold "
           f"{result['threshold']:.3f} (chosen on fold {calibration_fold(fold)}, held out of "
           f"training), AUC {result['auc']:.4f}")

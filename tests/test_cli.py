@@ -136,6 +136,7 @@ def test_one_image_is_a_usage_error(trained, photos):
     assert exit_.value.code == 2
 
 
+@pytest.mark.slow
 def test_installed_command(trained, photos):
     exe = shutil.which("lfw-siamese", path=os.path.dirname(sys.executable))
     if exe is None:

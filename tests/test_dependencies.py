@@ -118,3 +118,31 @@ def test_an_unused_dependency_is_reported_as_stale():
     stage["deps"].append("src/lfw_siamese/model.py")
     assert problems(stage) == [
         "stale dependency src/lfw_siamese/model.py (the script does not use it)"]
+
+
+# pyproject.toml's distributions and the module each provides; dvc is used as a command.
+MODULES = {"keras": "keras", "numpy": "numpy", "pillow": "PIL", "pyyaml": "yaml",
+           "matplotlib": "matplotlib", "tqdm": "tqdm", "gdown": "gdown", "dvclive": "dvclive",
+           "opencv-python-headless": "cv2", "tensorflow-cpu": "tensorflow",
+           "tensorflow": "tensorflow", "pytest": "pytest", "hypothesis": "hypothesis"}
+COMMANDS = {"dvc", "ruff"}
+
+
+def test_every_declared_package_is_used():
+    """A package in pyproject.toml that no code imports (or, for a command, no Makefile line
+    runs) is dead weight in every install."""
+    import re
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    declared = project["dependencies"] + [d for extra in project["optional-dependencies"].values()
+                                          for d in extra]
+    names = {re.match(r"[A-Za-z0-9_.-]+", d).group(0).lower() for d in declared}
+    code = "\n".join(p.read_text() for folder in ("src", "stages", "scripts", "tests",
+                                                  "benchmarks", "research")
+                     for p in (ROOT / folder).rglob("*.py"))
+    makefile = (ROOT / "Makefile").read_text()
+    unused = sorted(n for n in names - COMMANDS
+                    if not re.search(rf"^\s*(import|from) {MODULES.get(n, n)}\b", code, re.M))
+    unused += sorted(n for n in names & COMMANDS if not re.search(rf"^\t{n} ", makefile, re.M))
+    assert unused == [], f"declared but never used: {', '.join(unused)}"

@@ -1,13 +1,14 @@
-"""scripts/ensemble.py: models scored alone and averaged, each on its own arrays of one split."""
+"""research/ensemble.py: models scored alone and averaged, each on its own arrays of one split."""
 
 import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from .conftest import ROOT
 
-ENSEMBLE = [sys.executable, str(ROOT / "scripts" / "ensemble.py")]
+ENSEMBLE = [sys.executable, str(ROOT / "research" / "ensemble.py")]
 
 
 def pairs_folder(folder, seed: int, labels):
@@ -25,6 +26,7 @@ def pairs_folder(folder, seed: int, labels):
     return folder
 
 
+@pytest.mark.slow
 def test_models_on_their_own_arrays_of_the_same_pairs_are_averaged(trained, tmp_path):
     model = str(trained / "model.keras")
     inner = pairs_folder(tmp_path / "inner", 0, [1, 0] * 10)
@@ -40,6 +42,7 @@ def test_models_on_their_own_arrays_of_the_same_pairs_are_averaged(trained, tmp_
     assert figures[0] != figures[1]  # the second model did score the other arrays
 
 
+@pytest.mark.slow
 def test_models_prepared_with_other_pairs_are_refused(trained, tmp_path):
     model = str(trained / "model.keras")
     inner = pairs_folder(tmp_path / "inner", 0, [1, 0] * 10)

@@ -20,9 +20,8 @@ from PIL import Image
 
 from lfw_siamese import imagestore
 from lfw_siamese.archives import image_files
-from lfw_siamese.configs import REFERENCE
 
-from .conftest import ROOT
+from .conftest import REFERENCE, ROOT
 
 pytestmark = pytest.mark.slow
 PEOPLE = [f"Person_{i:02d}" for i in range(12)]

@@ -4,7 +4,13 @@ import numpy as np
 import pytest
 
 from lfw_siamese.errors import LfwError
-from lfw_siamese.mining import mine_pairs, mined_pair_list, people_split, split_people
+from lfw_siamese.mining import (
+    mine_pairs,
+    mine_positive_batches,
+    mined_pair_list,
+    people_split,
+    split_people,
+)
 from lfw_siamese.pairs import Pair
 from lfw_siamese.params import load_params
 
@@ -82,3 +88,14 @@ def test_mined_pair_list_is_seeded():
     assert pairs == mined_pair_list(files, person, 20, seed=3)
     assert all(p.same == (p.people[0] == p.people[1]) for p in pairs)
     assert sum(p.same for p in pairs) == 10
+
+
+def test_positive_batches_hold_distinct_people():
+    person = np.repeat(np.arange(12), 3)
+    left, right, ids = mine_positive_batches(person, 40, 8, np.random.default_rng(0))
+    assert np.array_equal(person[left], ids) and np.array_equal(person[right], ids)
+    assert np.all(left != right)
+    for start in range(0, 40, 8):
+        assert len(set(ids[start:start + 8])) == len(ids[start:start + 8])
+    with pytest.raises(LfwError, match="batch_size \\(13\\) distinct people"):
+        mine_positive_batches(person, 40, 13, np.random.default_rng(0))

@@ -5,12 +5,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from lfw_siamese.configs import ABLATIONS, GRID, LEVERS, RECIPE_V1, RECIPE_V2, REFERENCE, SIZES
 from lfw_siamese.errors import LfwError
+from lfw_siamese.experiments import figures, load_set, set_names, sizes
 from lfw_siamese.params import check_params, load_params
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULTS = yaml.safe_load((ROOT / "params.yaml").read_text())
+EXPERIMENTS = ROOT / "experiments"
+REFERENCE = load_set("reference", EXPERIMENTS)["reference"]
+GRID = load_set("report", EXPERIMENTS)
 
 
 def test_reference_configuration_is_valid_and_the_reports():
@@ -21,21 +24,40 @@ def test_reference_configuration_is_valid_and_the_reports():
     assert p.filters == (64, 128, 128, 256)
 
 
-def test_every_grid_and_ablation_configuration_is_valid():
-    for name, change in {**GRID, **ABLATIONS, **LEVERS}.items():
-        assert check_params({**DEFAULTS, **change}), name
-    for change in SIZES.values():
-        check_params({**DEFAULTS, **REFERENCE, **change})
-        check_params({**DEFAULTS, **change})
+def test_every_named_configuration_is_valid_at_every_size():
+    for which in set_names(EXPERIMENTS):
+        for name, change in load_set(which, EXPERIMENTS).items():
+            assert check_params({**DEFAULTS, **change}), f"{which}: {name}"
+            for size in sizes(EXPERIMENTS).values():
+                check_params({**DEFAULTS, **change, **size})
 
 
-@pytest.mark.parametrize(("version", "overrides"), [("v1", RECIPE_V1), ("v2", RECIPE_V2)])
-def test_previous_recipes_as_overrides_equal_their_params_files(version, overrides):
-    """`make recipe-vN` (params.yaml + RECIPE_VN) runs what docs/results/recipe-vN/params.yaml
-    holds, so either way to the previous recipe gives the same configuration."""
-    kept = load_params(ROOT / "docs" / "results" / f"recipe-{version}" / "params.yaml")
-    assert check_params({**DEFAULTS, **overrides}) == kept
-    assert check_params(DEFAULTS) != kept
+def test_the_sets_say_what_they_hold():
+    assert set(set_names(EXPERIMENTS)) >= {"reference", "report", "recipes", "ablations"}
+    recipes = load_set("recipes", EXPERIMENTS)
+    assert list(recipes) == ["recipe-v3", "recipe-v2", "recipe-v1"]
+    assert check_params({**DEFAULTS, **recipes["recipe-v3"]}) == check_params(DEFAULTS)
+    v2 = check_params({**DEFAULTS, **recipes["recipe-v2"]})
+    assert (v2.filters, v2.context_crop) == ((32, 32, 64, 128), 0)
+    v1 = check_params({**DEFAULTS, **recipes["recipe-v1"]})
+    assert (v1.filters, v1.split, v1.val_pairs, v1.epochs) == ((32, 32, 64, 128), "people",
+                                                               1000, 10)
+    assert GRID["exp2"] == REFERENCE  # the report's second experiment is the reference
+    ablations = load_set("ablations", EXPERIMENTS)
+    assert ablations["recipe"] == {} and all(ablations[n] for n in ablations if n != "recipe")
+
+
+def test_a_base_and_common_settings_apply_before_a_runs_own(tmp_path):
+    (tmp_path / "a.yaml").write_text("runs:\n  one: {lr: 0.1, epochs: 3}\n")
+    (tmp_path / "b.yaml").write_text("base: [a:one]\ncommon: {epochs: 5, seed: 1}\n"
+                                     "runs:\n  x: {}\n  y: {seed: 2}\n")
+    assert load_set("b", tmp_path) == {"x": {"lr": 0.1, "epochs": 5, "seed": 1},
+                                       "y": {"lr": 0.1, "epochs": 5, "seed": 2}}
+    (tmp_path / "c.yaml").write_text("base: [a:two]\nruns:\n  x: {}\n")
+    with pytest.raises(LfwError, match="base a:two: no run 'two' in a; known: one"):
+        load_set("c", tmp_path)
+    with pytest.raises(LfwError, match="no such experiment set; known: a, b, c"):
+        load_set("d", tmp_path)
 
 
 def problems(**changes):
@@ -139,8 +161,7 @@ REPORT_README = ROOT.parent / "shared" / "reference" / "README.md"
 @pytest.mark.skipif(not REPORT_README.is_file(),
                     reason=f"the reference report's figures not found at {REPORT_README}")
 def test_grid_is_the_reference_reports_table():
-    from lfw_siamese.configs import REPORT
-
+    published = figures("report", EXPERIMENTS)
     rows = [line.split("|")[1:-1] for line in REPORT_README.read_text().splitlines()
             if re.match(r"\| \d+ \|", line)]
     assert len(rows) == 11 == len(GRID)
@@ -151,4 +172,4 @@ def test_grid_is_the_reference_reports_table():
         p = check_params({**DEFAULTS, **GRID[f"exp{number}"]})
         assert (p.batch_norm, p.lr, p.optimizer, p.loss) == (
             bn == "yes", float(lr), names[optimizer], losses[loss]), number
-        assert REPORT[f"exp{number}"] == (float(train), float(val), float(test)), number
+        assert published[f"exp{number}"] == [float(train), float(val), float(test)], number

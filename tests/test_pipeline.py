@@ -15,7 +15,7 @@ import yaml
 
 from lfw_siamese.dataset import load_arrays
 from lfw_siamese.imagestore import ImageStore
-from lfw_siamese.metrics import best_threshold
+from lfw_siamese.metrics import accuracy, best_threshold
 
 from .browser import needs_chromium, render
 from .conftest import MIRROR, ROOT, needs_mirror
@@ -115,6 +115,12 @@ def test_threshold_is_chosen_on_validation_pairs(project):
     val = [(int(r["label"]), float(r["score"])) for r in rows if r["split"] == "val"]
     threshold = json.loads((repo / "metrics/evaluate_detail.json").read_text())["threshold"]
     assert threshold == best_threshold(*zip(*val, strict=True))
+    # the card `verify` reads carries that very threshold, with the evaluated model
+    card = json.loads((repo / "data/verifier.json").read_text())
+    assert card["threshold"] == threshold and card["model"] == "data/model.keras"
+    test = [(int(r["label"]), float(r["score"])) for r in rows if r["split"] == "test"]
+    reported = json.loads((repo / "metrics/evaluate.json").read_text())["test"]["accuracy"]
+    assert reported == pytest.approx(accuracy(*zip(*test, strict=True), threshold), abs=0.0025)
 
 
 def test_second_repro_runs_nothing(project):
@@ -185,9 +191,9 @@ def test_grid_queues_runs_and_tabulates(project):
     repo, env = project
     run(["git", "checkout", "params.yaml"], repo, env)  # undo the applied experiment
     grid = [sys.executable, str(repo / "scripts/grid.py")]
-    run(grid + ["queue", "--size", "tiny", "--only", "exp2", "exp8"], repo, env)
+    run(grid + ["queue", "report", "--size", "tiny", "--only", "exp2", "exp8"], repo, env)
     run(["dvc", "exp", "run", "--run-all"], repo, env)
-    table = run(grid + ["table", "--out", "grid.md"], repo, env).stdout
+    table = run(grid + ["table", "report", "--out", "grid.md"], repo, env).stdout
     lines = table.splitlines()
     assert lines[0].startswith("| experiment | optimizer | lr |")
     rows = {line.split(" | ")[0].lstrip("| "): line for line in lines[2:]}

@@ -10,8 +10,9 @@ from lfw_siamese.mining import mine_pairs
 from lfw_siamese.params import load_params
 from lfw_siamese.training import train
 
-from .conftest import ROOT
-from .test_model import synthetic_people
+from .conftest import ROOT, synthetic_people
+
+pytestmark = pytest.mark.slow  # each trains a few epochs
 
 # The recipe's path at a tiny size: in-batch negatives on mined pairs, augmentation, dropout.
 P = load_params(ROOT / "params.yaml").replace(

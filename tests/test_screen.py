@@ -1,4 +1,4 @@
-"""scripts/screen.py: named configurations trained side by side and scored on validation."""
+"""research/screen.py: named configurations trained side by side and scored on validation."""
 
 import json
 import subprocess
@@ -7,11 +7,11 @@ import sys
 import numpy as np
 import pytest
 
-from lfw_siamese.configs import LEVERS
+from lfw_siamese.experiments import load_set
 
 from .conftest import ROOT
 
-SCREEN = [sys.executable, str(ROOT / "scripts" / "screen.py")]
+SCREEN = [sys.executable, str(ROOT / "research" / "screen.py")]
 
 
 @pytest.fixture(scope="module")
@@ -31,6 +31,7 @@ def pairs_folder(tmp_path_factory):
     return folder
 
 
+@pytest.mark.slow
 def test_screen_scores_each_seed_on_validation_and_skips_finished_runs(pairs_folder, tmp_path):
     args = ["--data", str(pairs_folder), "--out", str(tmp_path / "out"), "--work",
             str(tmp_path / "work"), "--only", "recipe", "--seeds", "0", "1", "--jobs", "2",
@@ -42,7 +43,7 @@ def test_screen_scores_each_seed_on_validation_and_skips_finished_runs(pairs_fol
     for seed in (0, 1):
         run = runs[f"recipe-seed{seed}"]
         quick = {"seed": seed, "epochs": 1, "pairs_per_epoch": 512}
-        assert run["settings"] == {**LEVERS["recipe"], **quick}  # recipe v2, quick
+        assert run["settings"] == {**load_set("levers-recipe-v2", ROOT / "experiments")["recipe"], **quick}  # recipe v2, quick
         assert run["epochs"] == 1 and len(run["history"]) == 1
         assert 0 <= run["val"]["accuracy"] <= 1 and 0 <= run["val"]["auc"] <= 1
     assert runs["recipe-seed0"]["val"] != runs["recipe-seed1"]["val"]  # the seed took effect
@@ -59,5 +60,5 @@ def test_screen_refuses_names_not_in_the_set(tmp_path):
     result = subprocess.run(SCREEN + ["--only", "wide", "widest", "--out", str(tmp_path)],
                             capture_output=True, text=True)
     assert result.returncode == 1
-    assert "not in set levers: widest (it has: recipe, wide," in result.stderr
+    assert "not in set levers-recipe-v2: widest (it has: recipe, wide," in result.stderr
     assert not list(tmp_path.iterdir())  # nothing written

@@ -3,8 +3,21 @@
 import numpy as np
 import pytest
 
-from lfw_siamese.pairs import Pair, people_of
-from lfw_siamese.view2 import aggregate, calibration_fold, fold_result, mean_roc, split_folds
+from lfw_siamese.errors import LfwError
+from lfw_siamese.pairs import Pair, people_of, person_of, read_pairs
+from lfw_siamese.view2 import (
+    aggregate,
+    calibration_fold,
+    fold_groups,
+    fold_result,
+    mean_roc,
+    pair_arrays,
+    score_fold,
+    split_folds,
+    training_people,
+)
+
+from .conftest import MIRROR, needs_mirror
 
 
 def test_split_folds_holds_out_the_fold_before_the_test_fold():
@@ -65,3 +78,57 @@ def test_mean_roc_averages_true_positive_rates_at_fixed_false_positive_rates():
     assert roc[0] == pytest.approx(0.5)  # at fpr 0: (1 + 0) / 2
     assert roc[50] == pytest.approx(0.75)  # at fpr 0.5: (1 + 0.5) / 2
     assert roc[-1] == pytest.approx(1.0)
+
+
+def test_a_fold_whose_groups_share_a_person_is_refused():
+    pairs = [Pair(f"A{k}/A{k}_0001.jpg", f"B{k}/B{k}_0001.jpg", False, k % 10) for k in range(30)]
+    assert set(fold_groups(pairs, 3)) == {"training", "calibration", "test"}
+    leak = pairs + [Pair("A2/A2_0002.jpg", "C/C_0001.jpg", False, 5)]  # A2 is in fold 3 too
+    with pytest.raises(LfwError, match="for fold 3, the training and test folds share people: A2"):
+        fold_groups(leak, 3)
+    with pytest.raises(LfwError, match="the calibration and test folds share people: A2"):
+        fold_groups(pairs + [Pair("A2/A2_0002.jpg", "C/C_0001.jpg", False, 1)], 3)
+
+
+@needs_mirror
+def test_the_mining_pool_holds_the_training_folds_people_only():
+    """On the real pairs.txt: every image mining may draw for fold 4 is of a training-fold
+    person, and every training-fold person's images are there."""
+    pairs = read_pairs(MIRROR / "pairs.txt")
+    groups = fold_groups(pairs, 4)
+    files = np.array(sorted({name for p in pairs for name in (p.left, p.right)}))
+    people = sorted({person_of(f) for f in files})
+    data = {"files": files, "image": np.arange(len(files)).reshape(-1, 1, 1, 1),
+            "person": np.array([people.index(person_of(f)) for f in files])}
+    pool = training_people(data, groups["training"])
+    drawn = {person_of(f) for f in pool["files"]}
+    assert drawn == people_of(groups["training"])
+    assert not drawn & (people_of(groups["calibration"]) | people_of(groups["test"]))
+    assert np.array_equal(data["files"][pool["image"].ravel()], pool["files"])
+    assert sorted(set(pool["person"])) == list(range(len(drawn)))  # ids 0..n-1 for mining
+
+
+def test_a_fold_is_judged_at_the_calibration_folds_threshold():
+    """The scores of each group go to `fold_result` in their roles: swapping calibration and
+    test (or training) changes the threshold and the accuracy."""
+    def group(scores, labels):
+        n = len(scores)
+        return {"left": np.array(scores, float), "right": np.zeros(n),
+                "label": np.array(labels, np.uint8)}
+
+    arrays = {"calibration": group([0.1, 0.2, 0.6, 0.7], [0, 0, 1, 1]),  # threshold 0.4
+              "test": group([0.3, 0.45, 0.9, 0.5], [0, 1, 1, 0]),
+              "training": group([0.2, 0.5, 0.8, 0.9], [0, 0, 1, 1])}  # threshold 0.65
+    result, scores = score_fold(lambda left, right: left, arrays)
+    assert result["threshold"] == pytest.approx(0.4) and result["accuracy"] == 0.75
+    assert result["training_pairs_threshold"] == pytest.approx(0.65)
+    assert list(scores["test"]) == [0.3, 0.45, 0.9, 0.5]
+
+
+def test_pair_arrays_look_images_up_by_file():
+    images = np.arange(4).reshape(4, 1, 1, 1)
+    index = {"a/a_1.jpg": 2, "b/b_1.jpg": 0, "a/a_2.jpg": 3}
+    arrays = pair_arrays([Pair("a/a_1.jpg", "a/a_2.jpg", True), Pair("a/a_1.jpg", "b/b_1.jpg",
+                                                                     False)], images, index)
+    assert arrays["left"].ravel().tolist() == [2, 2] and arrays["right"].ravel().tolist() == [3, 0]
+    assert arrays["label"].tolist() == [1, 0]

@@ -4,6 +4,8 @@ labelled pairs through the twin with each distinct image embedded once."""
 import keras
 import numpy as np
 
+from .model import score_layer, twin_of
+
 
 def logistic_fit(x: np.ndarray, label: np.ndarray) -> tuple[float, float]:
     """(scale, offset) of P(y=1 | x) = sigmoid(scale * x + offset): a ridge 1-D logistic
@@ -35,19 +37,19 @@ class DistinctPairs:
 
     def cosines(self, siamese: keras.Model) -> np.ndarray:
         """The cosine of each pair's two embeddings (what the model's `cosine` layer gives)."""
-        e = siamese.get_layer("twin").predict(self.images, batch_size=256, verbose=0)
+        e = twin_of(siamese).predict(self.images, batch_size=256, verbose=0)
         e = e.astype(np.float64) / np.sqrt((e.astype(np.float64) ** 2).sum(1, keepdims=True)
                                            + 1e-12)
         return np.sum(e[self.left] * e[self.right], axis=1)
 
     def scores(self, siamese: keras.Model) -> np.ndarray:
         """P(same person) as the siamese model's score head gives it from the cosines."""
-        (scale,), offset = (w.ravel() for w in siamese.get_layer("score").get_weights())
+        (scale,), offset = (w.ravel() for w in score_layer(siamese).get_weights())
         return 1 / (1 + np.exp(-(scale * self.cosines(siamese) + offset[0])))
 
 
 def calibrate(model: keras.Model, pairs: DistinctPairs) -> None:
     """Set the siamese model's `score` layer from its cosines on labelled pairs."""
     scale, offset = logistic_fit(pairs.cosines(model), pairs.label)
-    model.get_layer("score").set_weights([np.array([[scale]], "float32"),
+    score_layer(model).set_weights([np.array([[scale]], "float32"),
                                           np.array([offset], "float32")])

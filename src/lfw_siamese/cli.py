@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .backend import configure_environment
 from .errors import LfwError
 from .faces import Face, network_input
 from .params import regions
@@ -94,7 +95,7 @@ def verify(pairs, model_path: Path, card_path: Path, progress: bool = False,
     if not model_path.is_file():
         raise LfwError(f"{model_path}: no trained model: run `dvc repro` first, or pass --model")
     from .inference import score_pairs
-    from .model import load_model
+    from .saving import load_model
 
     with warnings.catch_warnings():  # the saved optimizer's state is not needed here
         warnings.filterwarnings("ignore", "Skipping variable loading for optimizer")
@@ -134,6 +135,7 @@ def main(argv=None) -> int:
     v.add_argument("--all-faces", action="store_true",
                    help="list every face found in each photo (the largest is scored)")
     args = parser.parse_args(argv)
+    configure_environment()
     if bool(args.pairs) == bool(args.images) or (args.images and len(args.images) != 2):
         parser.error("give two images, or --pairs FILE")
     if args.lfw_framed and args.all_faces:

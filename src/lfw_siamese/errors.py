@@ -2,13 +2,17 @@
 
 import sys
 
+from .backend import configure_environment
+
 
 class LfwError(Exception):
     """Bad input, bad parameters or bad files, with a message naming what and where."""
 
 
 def run_stage(name: str, main) -> None:
-    """Run a stage's `main()`; an LfwError ends it with `<name>: <message>` and exit status 1."""
+    """Run a stage's `main()` with the backend's environment set; an LfwError ends it with
+    `<name>: <message>` and exit status 1."""
+    configure_environment()
     try:
         main()
     except LfwError as exc:

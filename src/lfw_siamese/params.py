@@ -3,30 +3,36 @@
 `dvc exp run -S key=value` silently adds keys that do not exist, so a typo would otherwise
 run a whole experiment with the default. Every stage calls `load_params()` first and fails
 before any heavy work, naming each bad key and what is allowed. What it returns is a frozen,
-typed `Params` object built from the same schema: `p.lr`, `p.filters`, never a typo'd key.
+typed `Params`: `p.lr`, `p.filters`, never a typo'd key.
+
+`Params` is the one place a parameter is declared: its type, its rule, and the stages whose
+results it changes (`STAGES`). The stage check_params writes each stage's values to
+data/params/<stage>.json, the file that stage depends on in dvc.yaml, so no key list is
+written twice.
 """
 
 import dataclasses
 import difflib
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
 from .arch import min_image_size
+from .budget import memory_problems
 from .errors import LfwError
 from .releases import RELEASES
 
 PARAMS_FILE = Path("params.yaml")
+# The stages that read parameters, each with its own data/params/<stage>.json.
+STAGES = ("download", "prepare", "view2_prepare", "analyze", "train", "evaluate", "view2_fold",
+          "view2_report")
 
 
 @dataclass(frozen=True)
 class Choice:
     values: tuple
-
-    @property
-    def type(self):
-        return type(self.values[0])
 
     def check(self, value):
         if value in self.values and type(value) is type(self.values[0]):
@@ -41,10 +47,6 @@ class Number:
     high: float | None = None
     low_open: bool = False
     high_open: bool = False
-
-    @property
-    def type(self):
-        return self.kind
 
     def describe(self) -> str:
         name = "an integer" if self.kind is int else "a number"
@@ -64,6 +66,8 @@ class Number:
         ok_types = (int,) if self.kind is int else (int, float)
         if isinstance(value, bool) or not isinstance(value, ok_types):
             raise ValueError(self.describe())
+        if not math.isfinite(value):
+            raise ValueError(self.describe())
         value = self.kind(value)
         if self.low is not None and (value < self.low or (self.low_open and value == self.low)):
             raise ValueError(self.describe())
@@ -74,8 +78,6 @@ class Number:
 
 @dataclass(frozen=True)
 class Flag:
-    type = bool
-
     def check(self, value):
         if isinstance(value, bool):
             return value
@@ -85,7 +87,6 @@ class Flag:
 @dataclass(frozen=True)
 class IntList:
     length: int
-    type = tuple[int, ...]
 
     def check(self, value):
         if (
@@ -97,67 +98,90 @@ class IntList:
         raise ValueError(f"a list of {self.length} integers >= 1, e.g. [64, 128, 128, 256]")
 
 
-SCHEMA = {
-    "release": Choice(tuple(RELEASES)),
-    "image_size": Number(int, 16, 250),
-    "channels": Choice((1, 3)),
-    "crop": Number(int, 1, 250),
-    "context_crop": Number(int, 0, 250),
-    "split": Choice(("pairs", "people", "stratified")),
-    "val_fraction": Number(float, 0, 1, low_open=True, high_open=True),
-    "val_pairs": Number(int, 2),
-    "split_seed": Number(int, 0),
-    "train_pairs": Choice(("dev", "mined")),
-    "pairs_per_epoch": Number(int, 2),
-    "augment": Flag(),
-    "twin": Choice(("koch", "lean")),
-    "filters": IntList(4),
-    "context_filters": IntList(4),
-    "context_pool": Choice((1, 2, 4)),
-    "dense_units": Number(int, 1),
-    "batch_norm": Flag(),
-    "head": Choice(("l1", "cosine")),
-    "optimizer": Choice(("sgd", "adam", "adamw", "nadam", "rmsprop")),
-    "lr": Number(float, 0, low_open=True),
-    "schedule": Choice(("exponential", "cosine")),
-    "lr_decay": Number(float, 0, 1, high_open=True),
-    "weight_decay": Number(float, 0),
-    "loss": Choice(("bce", "contrastive", "batch_softmax")),
-    "margin": Number(float, 0, low_open=True),
-    "identity_weight": Number(float, 0),
-    "identity_margin": Number(float, 0, 1, high_open=True),
-    "epochs": Number(int, 1),
-    "patience": Number(int, 0),
-    "batch_size": Number(int, 1),
-    "seed": Number(int, 0),
-    "tta": Flag(),
-}
+def param(rule, *stages: str):
+    """A field of `Params`: its check, and the stages whose results it changes."""
+    assert set(stages) <= set(STAGES), stages
+    return field(metadata={"rule": rule, "stages": stages})
 
 
-def _replace(self, **changes) -> "Params":
-    """A checked copy with some values changed (e.g. `p.replace(epochs=1)`)."""
-    return check_params({**dataclasses.asdict(self), **changes}, "parameter overrides")
+# Stage groups: the images (prepare and View 2's), the network trained (train and each fold).
+IMAGES = ("prepare", "view2_prepare", "train", "evaluate", "view2_fold")
+TRAINING = ("train", "view2_fold")
+SPLIT = ("prepare", "analyze")
+# Sizes are bounded by the machine's memory (budget.py); counts of passes by a generous cap.
+MAX_EPOCHS = 100_000
+MAX_SEED = 2**32 - 1
+
+
+@dataclass(frozen=True)
+class Params:
+    """The checked parameters of params.yaml, one typed field per key (comments: params.yaml)."""
+
+    # data
+    release: str = param(Choice(tuple(RELEASES)), "download", "analyze", "evaluate", "view2_report")
+    image_size: int = param(Number(int, 16, 250), *IMAGES)
+    channels: int = param(Choice((1, 3)), *IMAGES)
+    crop: int = param(Number(int, 1, 250), "prepare", "view2_prepare", "evaluate")
+    context_crop: int = param(Number(int, 0, 250), *IMAGES)
+    split: str = param(Choice(("pairs", "people", "stratified")), *SPLIT)
+    val_fraction: float = param(Number(float, 0, 1, low_open=True, high_open=True), *SPLIT)
+    val_pairs: int = param(Number(int, 2), *SPLIT)
+    split_seed: int = param(Number(int, 0, MAX_SEED), *SPLIT)
+    # training data
+    train_pairs: str = param(Choice(("dev", "mined")), *TRAINING)
+    pairs_per_epoch: int = param(Number(int, 2), *TRAINING)
+    augment: bool = param(Flag(), *TRAINING)
+    # model
+    twin: str = param(Choice(("koch", "lean")), *TRAINING)
+    filters: tuple[int, ...] = param(IntList(4), *TRAINING)
+    context_filters: tuple[int, ...] = param(IntList(4), *TRAINING)
+    context_pool: int = param(Choice((1, 2, 4)), *TRAINING)
+    dense_units: int = param(Number(int, 1), *TRAINING)
+    batch_norm: bool = param(Flag(), *TRAINING)
+    head: str = param(Choice(("l1", "cosine")), *TRAINING)
+    # training
+    optimizer: str = param(Choice(("sgd", "adam", "adamw", "nadam", "rmsprop")), *TRAINING)
+    lr: float = param(Number(float, 0, 10, low_open=True), *TRAINING)
+    schedule: str = param(Choice(("exponential", "cosine")), *TRAINING)
+    lr_decay: float = param(Number(float, 0, 1, high_open=True), *TRAINING)
+    weight_decay: float = param(Number(float, 0, 1), *TRAINING)
+    loss: str = param(Choice(("bce", "contrastive", "batch_softmax")), *TRAINING, "evaluate")
+    margin: float = param(Number(float, 0, 100, low_open=True), *TRAINING, "evaluate")
+    identity_weight: float = param(Number(float, 0, 100), *TRAINING)
+    identity_margin: float = param(Number(float, 0, 1, high_open=True), *TRAINING)
+    epochs: int = param(Number(int, 1, MAX_EPOCHS), *TRAINING)
+    patience: int = param(Number(int, 0, MAX_EPOCHS), "train")
+    batch_size: int = param(Number(int, 1), *TRAINING)
+    seed: int = param(Number(int, 0, MAX_SEED), *TRAINING)
+    # evaluation
+    tta: bool = param(Flag(), "evaluate", "view2_fold")
+
+    @property
+    def crops(self) -> tuple[int, ...]:
+        """The centre crops a network sees, one region each: `crop`, then `context_crop`."""
+        return regions(self.crop, self.context_crop)
+
+    @property
+    def input_channels(self) -> int:
+        """Channels of the network's input: each region's `channels`, the regions stacked."""
+        return self.channels * len(self.crops)
+
+    def replace(self, **changes) -> "Params":
+        """A checked copy with some values changed (e.g. `p.replace(epochs=1)`)."""
+        return check_params({**dataclasses.asdict(self), **changes}, "parameter overrides")
+
+    def for_stage(self, stage: str) -> dict:
+        """The values of the parameters that change `stage`'s results, by name."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
+                if stage in f.metadata["stages"]}
+
+
+SCHEMA = {f.name: f.metadata["rule"] for f in dataclasses.fields(Params)}
 
 
 def regions(crop: int, context_crop: int = 0) -> tuple[int, ...]:
     """The centre crops a network sees, one region each: `crop`, then `context_crop` if > 0."""
     return (crop, context_crop) if context_crop else (crop,)
-
-
-def _crops(self) -> tuple[int, ...]:
-    return regions(self.crop, self.context_crop)
-
-
-def _input_channels(self) -> int:
-    """Channels of the network's input: each region's `channels`, the regions stacked."""
-    return self.channels * len(self.crops)
-
-
-Params = dataclasses.make_dataclass(
-    "Params", [(key, rule.type) for key, rule in SCHEMA.items()], frozen=True,
-    namespace={"__doc__": "The checked parameters of params.yaml, one typed field per key.",
-               "__module__": __name__, "replace": _replace, "crops": property(_crops),
-               "input_channels": property(_input_channels)})
 
 
 def _combinations(p: dict) -> list[str]:
@@ -211,6 +235,8 @@ def check_params(raw, source: str = str(PARAMS_FILE)) -> Params:
         except ValueError as exc:
             problems.append(f"{key}: got {raw[key]!r}, expected {exc}")
     problems += _combinations(checked)
+    if not problems:
+        problems += memory_problems(Params(**checked))
     if problems:
         raise LfwError(
             f"{source}: invalid parameters:\n  - "

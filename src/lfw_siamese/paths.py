@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-CHECKED = Path("data/params.checked")   # check_params: constant marker
+PARAMS = Path("data/params")            # check_params: <stage>.json, the values it uses
 LFW = Path("data/lfw")                   # download: the verified release
 IMAGES = LFW / "images.zip"              #   its images, one stored zip
 PAIR_LISTS = LFW / "pairs"               #   pairsDevTrain.txt, pairsDevTest.txt, pairs.txt

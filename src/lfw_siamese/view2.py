@@ -8,10 +8,13 @@ the LFW results page does: mean accuracy and its standard error, the sample stan
 deviation over sqrt(10).
 """
 
+from itertools import combinations
+
 import numpy as np
 
 from . import metrics as m
-from .pairs import Pair
+from .errors import LfwError
+from .pairs import Pair, people_of, person_of
 
 FOLDS = 10
 ROC_GRID = np.linspace(0, 1, 101)
@@ -29,6 +32,42 @@ def split_folds(pairs: list[Pair], test_fold: int):
     for p in pairs:
         parts[held_out.get(p.fold, "training")].append(p)
     return parts["training"], parts["calibration"], parts["test"]
+
+
+def fold_groups(pairs: list[Pair], test_fold: int) -> dict[str, list[Pair]]:
+    """The training, calibration and test pairs of `test_fold`; refused if two share a person."""
+    train, calibration, test = split_folds(pairs, test_fold)
+    groups = {"training": train, "calibration": calibration, "test": test}
+    for (a, pa), (b, pb) in combinations(groups.items(), 2):
+        if shared := people_of(pa) & people_of(pb):
+            raise LfwError(f"pairs.txt: for fold {test_fold}, the {a} and {b} folds share "
+                           f"people: {', '.join(sorted(shared)[:5])}")
+    return groups
+
+
+def pair_arrays(pairs: list[Pair], images: np.ndarray, index: dict) -> dict:
+    """(left, right, label) arrays of `pairs`, their images looked up by file in `index`."""
+    left = np.array([index[p.left] for p in pairs])
+    right = np.array([index[p.right] for p in pairs])
+    return {"left": images[left], "right": images[right],
+            "label": np.array([p.same for p in pairs], np.uint8)}
+
+
+def training_people(data: dict, training: list[Pair]) -> dict:
+    """The images (and 0-based person ids) that mining may draw from: every image of the
+    training folds' people, and no one else's."""
+    pool = np.isin([person_of(f) for f in data["files"]], sorted(people_of(training)))
+    return {"image": data["image"][pool],
+            "person": np.unique(data["person"][pool], return_inverse=True)[1],
+            "files": data["files"][pool]}
+
+
+def score_fold(score, arrays: dict) -> tuple[dict, dict]:
+    """Each group's arrays scored by `score(left, right)`, and their `fold_result`: the
+    threshold chosen on the calibration fold, applied to the test fold."""
+    scores = {name: score(a["left"], a["right"]) for name, a in arrays.items()}
+    labelled = {name: (arrays[name]["label"], s) for name, s in scores.items()}
+    return fold_result(labelled["calibration"], labelled["test"], labelled["training"]), scores
 
 
 def mean_roc(curves: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:

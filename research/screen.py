@@ -1,9 +1,9 @@
 """Screen named configurations on validation: many trainings side by side, one process each.
 
-    KERAS_BACKEND=jax python scripts/screen.py --data data/pairs [--set levers] [--only NAME ...]
-                                               [--seeds 0 1 2] [--jobs 15] [--out DIR] [--quick]
+    KERAS_BACKEND=jax python research/screen.py --data data/pairs [--set levers-recipe-v2]
+        [--only NAME ...] [--seeds 0 1 2] [--jobs 15] [--out DIR] [--quick]
 
-Every (configuration, seed) of a set in lfw_siamese.configs (params.yaml with the set's
+Every (configuration, seed) of a set of experiments/ (params.yaml with the set's
 changes) trains in its own process through the one training path (`train`), on people.npz and
 val.npz of --data (a data/pairs folder; pairsDevTest is never read), and is scored the way
 the evaluate stage scores validation (TTA as params say, threshold chosen on validation).
@@ -13,7 +13,7 @@ reached to OUT/screen-unfinished.json. OUT/screen.md holds the table (mean ± st
 `--quick`: one short epoch each, to check a set runs. Meant for an accelerator with many cores
 beside it; the figures are a screen (another backend, other kernels than the CPU pipeline):
 what wins is then run as DVC experiments here
-(`python scripts/grid.py queue --set levers --only NAME --seeds 0 1 2`).
+(`python scripts/grid.py queue levers-recipe-v2 --only NAME --seeds 0 1 2`).
 """
 
 import argparse
@@ -26,13 +26,10 @@ import sys
 import time
 from pathlib import Path
 
+from lfw_siamese.experiments import load_set, set_names
+from lfw_siamese.fsutil import write_json
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
-
-from lfw_siamese.configs import ABLATIONS, ACCURACY, LEVERS  # noqa: E402
-from lfw_siamese.fsutil import write_json  # noqa: E402
-
-SETS = {"levers": LEVERS, "accuracy": ACCURACY, "ablations": ABLATIONS}
 QUICK = dict(epochs=1, pairs_per_epoch=512)
 HISTORY = ("epoch", "loss", "accuracy", "val_auc", "seconds")  # kept per epoch
 
@@ -79,7 +76,7 @@ def table(results: dict) -> str:
             return f"{values[0]:.4f}"
         return f"{statistics.mean(values):.4f} ± {statistics.stdev(values):.4f}"
 
-    order = [name for configs in SETS.values() for name in configs]
+    order = [name for which in set_names() for name in load_set(which)]
     names: dict[str, list] = {}
     for result in sorted(results.values(), key=lambda r: order.index(r["name"])):
         names.setdefault(result["name"], []).append(result)
@@ -96,11 +93,12 @@ def table(results: dict) -> str:
 
 def screen(args) -> None:
     """Run every (name, seed) with at most args.jobs at once; merge results as they end."""
-    chosen = args.only or list(SETS[args.which])
-    unknown = sorted(set(chosen) - set(SETS[args.which]))
+    runs = load_set(args.which)
+    chosen = args.only or list(runs)
+    unknown = sorted(set(chosen) - set(runs))
     if unknown:
         sys.exit(f"not in set {args.which}: {', '.join(unknown)} "
-                 f"(it has: {', '.join(SETS[args.which])})")
+                 f"(it has: {', '.join(runs)})")
     pending = [(name, seed) for name in chosen for seed in args.seeds]
     args.work.mkdir(parents=True, exist_ok=True)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -129,7 +127,7 @@ def run_all(args, pending: list, active: dict, results: dict) -> None:
         while pending and len(active) < args.jobs:
             name, seed = pending.pop(0)
             key = f"{name}-seed{seed}"
-            settings = {**SETS[args.which][name], "seed": seed, **(QUICK if args.quick else {})}
+            settings = {**load_set(args.which)[name], "seed": seed, **(QUICK if args.quick else {})}
             log = (args.work / f"{key}.log").open("w")
             cmd = [sys.executable, __file__, "--one", json.dumps(settings),
                    "--data", str(args.data), "--work", str(args.work), "--key", key]
@@ -157,7 +155,7 @@ def run_all(args, pending: list, active: dict, results: dict) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=ROOT / "data" / "pairs")
-    parser.add_argument("--set", choices=SETS, default="levers", dest="which")
+    parser.add_argument("--set", choices=set_names(), default="levers-recipe-v2", dest="which")
     parser.add_argument("--only", nargs="+", default=[], metavar="NAME")
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--jobs", type=int, default=os.cpu_count())

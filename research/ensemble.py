@@ -1,6 +1,6 @@
-"""What averaging several trained models' scores buys (an ensemble probe for issue 15).
+"""What averaging several trained models' scores buys (an ensemble probe).
 
-    python scripts/ensemble.py MODEL[=PAIRS] MODEL[=PAIRS] ... [--pairs data/pairs] [--val-only]
+    python research/ensemble.py MODEL[=PAIRS] MODEL[=PAIRS] ... [--pairs data/pairs] [--val-only]
 
 For each model alone and for the mean of their scores (each with the pipeline's `tta`):
 validation AUC and accuracy at the best validation threshold, then test AUC and test
@@ -17,7 +17,7 @@ import numpy as np
 from lfw_siamese import metrics as m
 from lfw_siamese.dataset import load_arrays
 from lfw_siamese.inference import score_pairs
-from lfw_siamese.model import load_model
+from lfw_siamese.saving import load_model
 
 
 def row(name: str, scores: dict, splits: dict) -> str:

@@ -1,6 +1,6 @@
 """Build plots/offline.html: DVC's plots page with vega, vega-lite and vega-embed inlined.
 
-    python scripts/plots_template.py          # needs npm (the npm registry) once
+    python plots/build_offline.py          # needs npm (the npm registry) once
 
 DVC's own page loads these three libraries from a CDN, so offline it stays blank. This
 template carries them (the versions dvc-render asks for), so `dvc plots show` / `dvc plots

@@ -1,6 +1,6 @@
 """How far each View 2 fold's threshold is from its test fold's own best.
 
-    python scripts/view2_thresholds.py [FOLDER ...]     (default: metrics/view2)
+    python research/view2_thresholds.py [FOLDER ...]     (default: metrics/view2)
 
 For each folder of fold_N.json / fold_N.csv files: per fold, the threshold used and the
 accuracy it gave, and the test fold's own best threshold and accuracy (a bound no method may

@@ -1,6 +1,6 @@
-"""Test-time variants of a trained model's scores, ranked on validation (issue 15's last lever).
+"""Test-time variants of a trained model's scores, ranked on validation.
 
-    python scripts/test_time.py [--model data/model.keras] [--pairs data/pairs]
+    python research/test_time.py [--model data/model.keras] [--pairs data/pairs]
 
 For the pairs of val.npz and test.npz: AUC of the cosine of the twin's embeddings (what the
 model's head calibrates), of the embeddings summed with those of the flipped image, and of
@@ -15,7 +15,7 @@ import numpy as np
 
 from lfw_siamese import metrics as m
 from lfw_siamese.dataset import load_arrays
-from lfw_siamese.model import load_model
+from lfw_siamese.saving import load_model
 
 TRAINING_IMAGES = 4000
 

@@ -1,0 +1,62 @@
+"""Training batches: an epoch's index pairs drawn from one seeded generator, images gathered
+and, with augmentation, distorted on the fly."""
+
+import keras
+import numpy as np
+
+from .augment import augment_batch
+
+
+class PairBatches(keras.utils.PyDataset):
+    """Batches of ((left, right), label) from one uint8 image array and index pairs.
+
+    `draw(rng)` gives an epoch's `n` (left, right, label) indices: the fixed pairs, or pairs
+    mined afresh. They are shuffled (unless `shuffle` is false: batches built for in-batch
+    negatives) and, with `augment`, distorted on the fly, all from one seeded generator.
+    An epoch's pairs are drawn when its first batch is asked for, so the generator's state
+    between epochs (`state()`) is all a resumed run needs to continue the same stream.
+    """
+
+    def __init__(self, images, draw, n: int, batch_size: int, augment: bool, seed: int,
+                 shuffle: bool = True, targets: int = 1):
+        super().__init__()
+        self.images, self.draw, self.n, self.batch_size = images, draw, n, batch_size
+        self.augment, self.shuffle, self.targets = augment, shuffle, targets
+        self.rng = np.random.default_rng(seed)
+        self.pairs = None  # (left, right, label) of the current epoch, once drawn
+        self._in_epoch = self._resumed = False
+
+    def __len__(self):
+        return -(-self.n // self.batch_size)
+
+    def __getitem__(self, i):
+        rng = self.rng
+        if self._resumed and not self._in_epoch:
+            # Keras (TensorFlow) reads the first batches once before training, to learn their
+            # shapes. In a fresh run that read has always been part of the random stream; a
+            # resumed run must not repeat it, so there it uses a throwaway copy.
+            rng = np.random.Generator(type(self.rng.bit_generator)())
+            rng.bit_generator.state = self.rng.bit_generator.state
+        if self.pairs is None:
+            left, right, label = self.draw(rng)
+            order = rng.permutation(len(label)) if self.shuffle else np.arange(len(label))
+            self.pairs = left[order], right[order], label[order]
+        left, right, label = (a[i * self.batch_size:(i + 1) * self.batch_size] for a in self.pairs)
+        left, right = self.images[left], self.images[right]
+        if self.augment:
+            left, right = augment_batch(left, rng), augment_batch(right, rng)
+        return (left, right), label if self.targets == 1 else (label,) * self.targets
+
+    def on_epoch_begin(self):
+        self._in_epoch = True
+
+    def on_epoch_end(self):
+        self.pairs, self._in_epoch = None, False
+
+    def state(self) -> dict:
+        """The random state between two epochs (the next epoch's pairs not yet drawn)."""
+        return self.rng.bit_generator.state
+
+    def restore(self, state: dict) -> None:
+        self.rng.bit_generator.state = state
+        self.pairs, self._resumed = None, True

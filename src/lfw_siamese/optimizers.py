@@ -1,0 +1,24 @@
+"""The optimizer and learning-rate schedule named in params.yaml."""
+
+import math
+
+import keras
+
+from .params import Params
+
+
+def make_optimizer(p: Params) -> keras.optimizers.Optimizer:
+    """The optimizer of `p` at its initial learning rate (the schedule sets it each epoch)."""
+    if p.optimizer == "sgd":
+        return keras.optimizers.SGD(p.lr, momentum=0.7, nesterov=True)
+    if p.optimizer == "adamw":
+        return keras.optimizers.AdamW(p.lr, weight_decay=p.weight_decay)
+    return {"adam": keras.optimizers.Adam, "nadam": keras.optimizers.Nadam,
+            "rmsprop": keras.optimizers.RMSprop}[p.optimizer](p.lr)
+
+
+def learning_rate(p: Params, epoch: int) -> float:
+    """The learning rate of a (0-based) epoch: exponential decay or a cosine to ~0."""
+    if p.schedule == "cosine":
+        return p.lr * 0.5 * (1 + math.cos(math.pi * epoch / p.epochs))
+    return p.lr * (1 - p.lr_decay) ** epoch
