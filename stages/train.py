@@ -17,8 +17,10 @@ metrics/plots/train_batch.png (one augmented training batch: what the network is
 import os
 from pathlib import Path
 
+from lfw_siamese.dataset import load_arrays
 from lfw_siamese.errors import LfwError, run_stage
 from lfw_siamese.fsutil import write_json
+from lfw_siamese.mining import check_mining
 from lfw_siamese.params import load_params
 from lfw_siamese.paths import CHECKPOINTS, METRICS, MODEL, PAIRS, PLOTS, TRAIN_LOG
 
@@ -34,22 +36,23 @@ def checkpoint_folder() -> Path:
 
 def main() -> None:
     p = load_params()
-    import keras  # after the parameter check: importing the backend takes seconds
-    from dvclive import Live
-
-    from lfw_siamese.dataset import load_arrays
-    from lfw_siamese.hardware import describe
-    from lfw_siamese.objectives import objective_for
-    from lfw_siamese.plots import batch_grid, training_curves
-    from lfw_siamese.saving import save_model
-    from lfw_siamese.training import train
-
     pairs, val = load_arrays(PAIRS / "train.npz"), load_arrays(PAIRS / "val.npz")
     expected = (p.image_size, p.image_size, p.input_channels)
     if pairs["left"].shape[1:] != expected:
         raise LfwError(f"{PAIRS}/train.npz holds {pairs['left'].shape[1:]} images, params ask "
                        f"for {expected}: run `dvc repro` (not train alone) after changing them")
     people = load_arrays(PAIRS / "people.npz") if p.train_pairs == "mined" else None
+    if people is not None:
+        check_mining(p, people["person"])
+    import keras  # after the checks: importing the backend takes seconds
+    from dvclive import Live
+
+    from lfw_siamese.hardware import describe
+    from lfw_siamese.objectives import objective_for
+    from lfw_siamese.plots import batch_grid, training_curves
+    from lfw_siamese.saving import save_model
+    from lfw_siamese.training import train
+
     batch_grid(objective_for(p, pairs, people).batches[0], PLOTS / "train_batch.png")
     with Live(str(TRAIN_LOG), dvcyaml=False, report=None, save_dvc_exp=False) as live:
         def log(row):

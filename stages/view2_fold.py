@@ -16,6 +16,7 @@ from lfw_siamese import paths
 from lfw_siamese.errors import LfwError, run_stage
 from lfw_siamese.fsutil import write_csv, write_json
 from lfw_siamese.imagestore import ImageStore
+from lfw_siamese.mining import check_mining
 from lfw_siamese.pairs import people_of, read_pairs
 from lfw_siamese.params import load_params
 from lfw_siamese.view2 import (
@@ -47,6 +48,7 @@ def main() -> None:
     index = {f: i for i, f in enumerate(data["files"])}
     arrays = {name: pair_arrays(x, data["image"], index) for name, x in groups.items()}
     people = training_people(data, groups["training"])
+    check_mining(p, people["person"])
     run = train_model(p, arrays["calibration"], pairs=arrays["training"], people=people,
                       seed=p.seed + fold, checkpoint=paths.CHECKPOINTS / f"view2-fold-{fold}")
     model = run.model

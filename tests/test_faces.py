@@ -178,3 +178,62 @@ def test_all_faces_needs_detection(trained, face, tmp_path):
         main(verify_args(trained, tmp_path / "lfw.png", tmp_path / "lfw.png", "--all-faces",
                          "--lfw-framed"))
     assert exit_.value.code == 2
+
+
+def sixteen_bit(face: Image.Image, folder, suffix: str, gray: bool):
+    """The face saved with 16-bit samples (each 8-bit value v as 257 v, full range)."""
+    import cv2
+
+    path = folder / f"face16-{'gray' if gray else 'rgb'}{suffix}"
+    if gray:
+        Image.fromarray(np.asarray(face.convert("L")).astype(np.uint16) * 257).save(path)
+    else:  # Pillow writes no 16-bit RGB; OpenCV does (in BGR order)
+        cv2.imwrite(str(path), np.asarray(face)[..., ::-1].astype(np.uint16) * 257)
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".png", ".tif"])
+@pytest.mark.parametrize("gray", [True, False])
+def test_16_bit_photos_score_as_their_8_bit_originals(trained, face, tmp_path, capsys, suffix,
+                                                      gray):
+    eight = tmp_path / "face8.png"
+    (face.convert("L") if gray else face).save(eight)
+    wide = sixteen_bit(face, tmp_path, suffix, gray)
+    with Image.open(wide) as im:
+        assert im.mode.startswith("I;16") if gray else im.mode == "RGB"
+    a, faces_a = network_input(eight, SIZE, CHANNELS, CROP)
+    b, faces_b = network_input(wide, SIZE, CHANNELS, CROP)
+    assert faces_a == faces_b and np.abs(a.astype(int) - b.astype(int)).max() <= 1
+    scores = []
+    for photo in (eight, wide):
+        assert main(verify_args(trained, photo, tmp_path / "face8.png", "--json")) == 0
+        scores.append(json.loads(capsys.readouterr().out)["score"])
+    assert scores[1] == pytest.approx(scores[0], abs=0.01)
+
+
+def test_a_pair_file_scores_every_good_row_and_names_the_bad_ones(trained, face, tmp_path,
+                                                                  capsys):
+    face.save(tmp_path / "a.png")
+    canvas([(face, 1.0, (200, 100))]).save(tmp_path / "b.png")
+    rng = np.random.default_rng(0)
+    Image.fromarray(rng.integers(0, 256, (300, 400, 3), dtype=np.uint8)).save(tmp_path / "x.png")
+    (tmp_path / "broken.jpg").write_bytes(b"\xff\xd8 not really a JPEG")
+    rows = [("a.png", "b.png"), ("a.png", "broken.jpg"), ("b.png", "a.png"), ("x.png", "a.png"),
+            ("b.png", "b.png")]
+    (tmp_path / "pairs.csv").write_text("left,right\n" + "".join(f"{a},{b}\n" for a, b in rows))
+    assert main(verify_args(trained, "--pairs", tmp_path / "pairs.csv", "--json")) == 1
+    captured = capsys.readouterr()
+    results = json.loads(captured.out)
+    assert [r["error"] is None for r in results] == [True, False, True, False, True]
+    assert all(0 <= r["score"] <= 1 and r["faces"]["left"] for r in results if not r["error"])
+    assert "broken.jpg: cannot decode image" in results[1]["error"]
+    assert results[1]["score"] is None and results[1]["same_person"] is None
+    assert "x.png: no face found" in results[3]["error"]
+    assert "3 of 5 pairs scored, 2 failed" in captured.err
+    # the text output says the same; --stop-on-error keeps the old all-or-nothing behaviour
+    assert main(verify_args(trained, "--pairs", tmp_path / "pairs.csv")) == 1
+    text = capsys.readouterr().out.splitlines()
+    assert text[1].startswith("error") and "broken.jpg: cannot decode image" in text[1]
+    assert text[0][:6].replace(".", "").isdigit() and "3 of 5 pairs scored" in text[-1]
+    assert main(verify_args(trained, "--pairs", tmp_path / "pairs.csv", "--stop-on-error")) == 2
+    assert "broken.jpg: cannot decode image" in capsys.readouterr().err

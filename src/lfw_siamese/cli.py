@@ -1,13 +1,15 @@
 """`lfw-siamese verify`: are two photos the same person? Uses the pipeline's trained model.
 
     lfw-siamese verify a.jpg b.jpg [--json] [--all-faces | --lfw-framed]
-    lfw-siamese verify --pairs pairs.csv [--json]     # columns left,right
+    lfw-siamese verify --pairs pairs.csv [--json] [--stop-on-error]   # columns left,right
 
 The model (data/model.keras) and its card (data/verifier.json, written by the evaluate
 stage: preprocessing, test-time augmentation and the threshold chosen on validation) come
 from `dvc repro`. Each photo is turned upright (EXIF), its largest face found and framed as
 LFW frames faces (lfw_siamese.faces), then preprocessed exactly as in training;
-`--lfw-framed` skips detection for photos framed like LFW's already.
+`--lfw-framed` skips detection for photos framed like LFW's already. With `--pairs`, a row
+whose photo cannot be used (unreadable, no face, too small) gets its reason in an `error`
+column and the others are scored; the exit status is then 1 (2: nothing could be done).
 """
 
 import argparse
@@ -64,55 +66,82 @@ def read_pair_file(path: Path) -> list[tuple[Path, Path]]:
     return pairs
 
 
-def load_all(paths: list[Path], card: dict, lfw_framed: bool, progress: bool):
-    """Every distinct photo once, as the network's input, with the faces found in it."""
+def load_all(paths: list[Path], card: dict, lfw_framed: bool, progress: bool,
+             keep_going: bool = False):
+    """Every distinct photo once, as the network's input, with the faces found in it: a dict
+    path -> (input, faces). With `keep_going`, a photo that cannot be used maps to its error
+    message instead of ending the run."""
     from tqdm import tqdm
 
-    unique = list(dict.fromkeys(paths))
     loaded = {}
-    for path in tqdm(unique, desc="images", unit="img", disable=not progress, file=sys.stderr):
-        if path.is_dir():
-            raise LfwError(f"{path}: is a folder, not an image")
-        loaded[path] = network_input(path, card["image_size"], card["channels"],
-                                     regions(card["crop"], card.get("context_crop", 0)),
-                                     lfw_framed)
+    for path in tqdm(list(dict.fromkeys(paths)), desc="images", unit="img",
+                     disable=not progress, file=sys.stderr):
+        try:
+            if path.is_dir():
+                raise LfwError(f"{path}: is a folder, not an image")
+            loaded[path] = network_input(path, card["image_size"], card["channels"],
+                                         regions(card["crop"], card.get("context_crop", 0)),
+                                         lfw_framed)
+        except LfwError as exc:
+            if not keep_going:
+                raise
+            loaded[path] = str(exc)
+            continue
         faces = loaded[path][1]
         if len(faces) > 1:
             print(f"{path}: {len(faces)} faces found; using the largest, {faces[0]} "
                   "(--all-faces lists them)", file=sys.stderr)
-    return np.stack([loaded[p][0] for p in paths]), [loaded[p][1] for p in paths]
+    return loaded
 
 
 def verify(pairs, model_path: Path, card_path: Path, progress: bool = False,
-           lfw_framed: bool = False, all_faces: bool = False) -> list[dict]:
+           lfw_framed: bool = False, all_faces: bool = False,
+           keep_going: bool = False) -> list[dict]:
     """Score each (left, right) pair; decide with the card's validation threshold. Each result
     names the face box used in each photo (None with `lfw_framed`), and with `all_faces`
-    every face found."""
+    every face found. With `keep_going`, a pair whose photo cannot be used gets an `error`
+    (and no score) and the others are scored; without, the first such photo ends the run."""
     card = read_card(card_path)
-    arrays, faces = load_all([path for pair in pairs for path in pair], card, lfw_framed,
-                             progress)
-    left, right, left_faces, right_faces = arrays[0::2], arrays[1::2], faces[0::2], faces[1::2]
+    loaded = load_all([path for pair in pairs for path in pair], card, lfw_framed, progress,
+                      keep_going)
     if not model_path.is_file():
         raise LfwError(f"{model_path}: no trained model: run `dvc repro` first, or pass --model")
+    errors = [next((loaded[p] for p in pair if isinstance(loaded[p], str)), None)
+              for pair in pairs]
+    good = [pair for pair, error in zip(pairs, errors, strict=True) if error is None]
+    scores = iter(_scores(good, loaded, model_path, card["tta"]))
+    threshold = float(card["threshold"])
+    results = []
+    for (a, b), error in zip(pairs, errors, strict=True):
+        result = {"left": str(a), "right": str(b), "score": None, "same_person": None,
+                  "threshold": threshold, "faces": {"left": None, "right": None}}
+        if error is not None:
+            results.append({**result, "error": error})
+            continue
+        s, fa, fb = next(scores), loaded[a][1], loaded[b][1]
+        result.update(score=round(float(s), 6), same_person=bool(s > threshold),
+                      faces={"left": fa[0].as_dict() if fa else None,
+                             "right": fb[0].as_dict() if fb else None})
+        if all_faces:
+            result["all_faces"] = {"left": [f.as_dict() for f in fa],
+                                   "right": [f.as_dict() for f in fb]}
+        results.append({**result, "error": None} if keep_going else result)
+    return results
+
+
+def _scores(pairs, loaded: dict, model_path: Path, tta: bool) -> np.ndarray:
+    """The model's score of each pair of loaded photos."""
+    if not pairs:
+        return np.empty(0)
     from .inference import score_pairs
     from .saving import load_model
 
     with warnings.catch_warnings():  # the saved optimizer's state is not needed here
         warnings.filterwarnings("ignore", "Skipping variable loading for optimizer")
         model = load_model(model_path)
-    scores = score_pairs(model, left, right, card["tta"])
-    threshold = float(card["threshold"])
-    results = []
-    for (a, b), s, fa, fb in zip(pairs, scores, left_faces, right_faces, strict=True):
-        result = {"left": str(a), "right": str(b), "score": round(float(s), 6),
-                  "same_person": bool(s > threshold), "threshold": threshold,
-                  "faces": {"left": fa[0].as_dict() if fa else None,
-                            "right": fb[0].as_dict() if fb else None}}
-        if all_faces:
-            result["all_faces"] = {"left": [f.as_dict() for f in fa],
-                                   "right": [f.as_dict() for f in fb]}
-        results.append(result)
-    return results
+    left = np.stack([loaded[a][0] for a, _ in pairs])
+    right = np.stack([loaded[b][0] for _, b in pairs])
+    return score_pairs(model, left, right, tta)
 
 
 def describe(path: str, face: dict | None) -> str:
@@ -134,31 +163,45 @@ def main(argv=None) -> int:
                    help="the photos are framed like LFW's already: no face detection")
     v.add_argument("--all-faces", action="store_true",
                    help="list every face found in each photo (the largest is scored)")
+    v.add_argument("--stop-on-error", action="store_true",
+                   help="with --pairs: stop at the first photo that cannot be used (default: "
+                        "score every other row, give that row an error, exit status 1)")
     args = parser.parse_args(argv)
     configure_environment()
     if bool(args.pairs) == bool(args.images) or (args.images and len(args.images) != 2):
         parser.error("give two images, or --pairs FILE")
     if args.lfw_framed and args.all_faces:
         parser.error("--all-faces needs face detection: drop --lfw-framed")
+    keep_going = bool(args.pairs) and not args.stop_on_error
     try:
         pairs = read_pair_file(args.pairs) if args.pairs else [tuple(args.images)]
         results = verify(pairs, args.model, args.card, progress=args.pairs is not None,
-                         lfw_framed=args.lfw_framed, all_faces=args.all_faces)
+                         lfw_framed=args.lfw_framed, all_faces=args.all_faces,
+                         keep_going=keep_going)
     except LfwError as exc:
         print(f"lfw-siamese verify: {exc}", file=sys.stderr)
         return 2
+    failed = sum(r.get("error") is not None for r in results)
     if args.json:
         print(json.dumps(results if args.pairs else results[0], indent=2))
     else:
         for r in results:
+            if r.get("error") is not None:
+                print(f"{'error':6s}  {'not scored':16s}  {r['left']}  {r['right']}: {r['error']}")
+                continue
             verdict = "same person" if r["same_person"] else "different people"
             print(f"{r['score']:.4f}  {verdict:16s}  {describe(r['left'], r['faces']['left'])}"
                   f"  {describe(r['right'], r['faces']['right'])}")
             for side in ("left", "right") if args.all_faces else ():
                 for n, face in enumerate(r["all_faces"][side], start=1):
                     print(f"    {side} face {n}: {Face(**face)}")
+    if args.pairs:
+        print(f"({len(results) - failed} of {len(results)} pairs scored, {failed} failed; "
+              f"threshold {results[0]['threshold']:.4f}, chosen on validation)",
+              file=sys.stderr if args.json else sys.stdout)
+    elif not args.json:
         print(f"(threshold {results[0]['threshold']:.4f}, chosen on validation)")
-    return 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

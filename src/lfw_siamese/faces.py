@@ -17,7 +17,7 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from .errors import LfwError
-from .images import LFW_SIDE, decoding, load_image
+from .images import LFW_SIDE, decoding, eight_bit, load_image
 
 FRAME = 2.07                 # LFW frame side / detector box width, measured on LFW-a
 CASCADE = "haarcascade_frontalface_default.xml"  # ships inside the opencv-python wheel
@@ -44,7 +44,7 @@ class Face:
 def open_upright(source) -> Image.Image:
     """The image, decoded and turned upright as viewers show it (EXIF orientation applied)."""
     with decoding(source), Image.open(source) as im:
-        return ImageOps.exif_transpose(im)
+        return eight_bit(ImageOps.exif_transpose(im))
 
 
 def seen_side(frame_side: float, crop: int) -> float:

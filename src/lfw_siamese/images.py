@@ -24,6 +24,20 @@ UPRIGHT = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
            8: Image.Transpose.ROTATE_90}
 
 
+# Modes Pillow gives 16-bit grayscale PNG and TIFF (and 32-bit integer) images; its own
+# conversion to 8 bits clips their samples at 255 instead of scaling them.
+WIDE_GRAY = {"I;16", "I;16L", "I;16B", "I;16N", "I"}
+
+
+def eight_bit(image: Image.Image) -> Image.Image:
+    """`image` with 16-bit grayscale samples scaled to 8 bits (65535 -> 255); other images as
+    they are (Pillow already reduces 16-bit RGB to 8 bits when it decodes it)."""
+    if image.mode not in WIDE_GRAY:
+        return image
+    samples = np.asarray(image, dtype=np.float64) / 257
+    return Image.fromarray(np.clip(np.rint(samples), 0, 255).astype(np.uint8))
+
+
 @contextmanager
 def decoding(name):
     """Turn the errors of opening and decoding an image into one line naming it."""
@@ -54,7 +68,8 @@ def load_image(source, size: int, channels: int, crop: int = LFW_SIDE, label=Non
         half_w, half_h = side * w / width / 2, side * h / height / 2
         box = (max(w / 2 - half_w, 0), max(h / 2 - half_h, 0),
                min(w / 2 + half_w, w), min(h / 2 + half_h, h))
-        pixels = im.convert(mode).resize((size, size), Image.Resampling.BILINEAR, box=box)
+        pixels = eight_bit(im).convert(mode).resize((size, size), Image.Resampling.BILINEAR,
+                                                    box=box)
         turn = UPRIGHT.get(im.getexif().get(ORIENTATION, 1))
         if turn is not None:
             pixels = pixels.transpose(turn)

@@ -97,8 +97,40 @@ def mine_positive_batches(person: np.ndarray, n: int, batch_size: int, rng: np.r
     return left, right, ids
 
 
+def distinct_positives(person: np.ndarray) -> int:
+    """How many distinct same-person pairs the images labelled by `person` offer."""
+    sizes = np.bincount(person).astype(np.int64)
+    return int((sizes * (sizes - 1) // 2).sum())
+
+
+def check_mining(p, person: np.ndarray) -> None:
+    """Refuse, before any training, a `pairs_per_epoch` or `batch_size` (checked Params) that
+    the training people (ids `person`, one per image) cannot serve, naming what they offer."""
+    if p.train_pairs != "mined":
+        return
+    multi = int((np.bincount(person) >= 2).sum())
+    positives = distinct_positives(person)
+    in_batch = p.loss == "batch_softmax"
+    wanted = p.pairs_per_epoch if in_batch else p.pairs_per_epoch // 2
+    if wanted > positives:
+        raise LfwError(f"pairs_per_epoch: {p.pairs_per_epoch} asks for {wanted:,} same-person "
+                       f"pairs per epoch, but the training people's images offer {positives:,} "
+                       f"distinct ones (an epoch would repeat pairs); use at most "
+                       f"{positives if in_batch else 2 * positives + 1:,}")
+    if in_batch and p.batch_size > multi:
+        raise LfwError(f"batch_size: {p.batch_size} asks for that many distinct people per "
+                       f"batch (in-batch negatives), but only {multi:,} training people have "
+                       f"two or more images; use at most {multi:,}")
+
+
 def mined_pair_list(files: list[str], person: np.ndarray, n: int, seed: int) -> list[Pair]:
-    """A fixed, seeded list of `n` mined pairs (the validation pairs), as `Pair`s."""
+    """A fixed, seeded list of `n` mined pairs (the validation pairs), as `Pair`s; refused if
+    the people offer fewer distinct same-person pairs than the n / 2 asked for."""
+    available = distinct_positives(person)
+    if n // 2 > available:
+        raise LfwError(f"val_pairs: {n} asks for {n // 2:,} same-person validation pairs, but "
+                       f"the {len(np.unique(person)):,} validation people's images offer "
+                       f"{available:,} distinct ones; use at most {2 * available + 1:,}")
     left, right, label = mine_pairs(person, n, np.random.default_rng(seed))
     return [Pair(files[a], files[b], bool(y)) for a, b, y in zip(left, right, label, strict=True)]
 

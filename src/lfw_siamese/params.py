@@ -66,7 +66,7 @@ class Number:
         ok_types = (int,) if self.kind is int else (int, float)
         if isinstance(value, bool) or not isinstance(value, ok_types):
             raise ValueError(self.describe())
-        if not math.isfinite(value):
+        if isinstance(value, float) and not math.isfinite(value):
             raise ValueError(self.describe())
         value = self.kind(value)
         if self.low is not None and (value < self.low or (self.low_open and value == self.low)):
