@@ -18,7 +18,7 @@ from lfw_siamese.dataset import split_pairs
 from lfw_siamese.errors import run_stage
 from lfw_siamese.fsutil import atomic_output, write_csv, write_json
 from lfw_siamese.imagestore import ImageStore
-from lfw_siamese.mining import people_split
+from lfw_siamese.mining import by_person_split
 from lfw_siamese.pairs import people_of, person_of, read_pairs
 from lfw_siamese.params import load_params
 from lfw_siamese.plots import bars, histogram
@@ -57,7 +57,7 @@ def main() -> None:
              for name in ("pairsDevTrain", "pairsDevTest", "pairs")}
     pool = []
     if p.split != "pairs":
-        pool, train, val = people_split(counts, lists["pairsDevTrain"], lists["pairsDevTest"], p)
+        pool, train, val = by_person_split(counts, lists["pairsDevTrain"], lists["pairsDevTest"], p)
     else:
         train, val = split_pairs(lists["pairsDevTrain"], p.val_fraction, p.split_seed)
     folds = sorted({pair.fold for pair in lists["pairs"]})

@@ -31,7 +31,7 @@ def main() -> None:
     from lfw_siamese.saving import load_model
 
     model = load_model(MODEL)
-    loss = make_loss(p.loss, p.margin)
+    loss = make_loss(p)
     data, scores = {}, {}
     for split in ("val", "test"):
         data[split] = load_arrays(PAIRS / f"{split}.npz")

@@ -15,7 +15,7 @@ from lfw_siamese.errors import run_stage
 from lfw_siamese.fsutil import atomic_output
 from lfw_siamese.images import load_from_store
 from lfw_siamese.imagestore import ImageStore
-from lfw_siamese.mining import people_split
+from lfw_siamese.mining import by_person_split
 from lfw_siamese.pairs import person_of, read_pairs
 from lfw_siamese.params import load_params
 
@@ -28,7 +28,7 @@ def main() -> None:
     test = read_pairs(paths.PAIR_LISTS / "pairsDevTest.txt", counts)
     pool = []
     if p.split != "pairs":
-        pool, train, val = people_split(counts, dev_train, test, p)
+        pool, train, val = by_person_split(counts, dev_train, test, p)
         print(f"people: {len({person_of(f) for f in pool})} for training ({len(pool)} "
               f"images), validation pairs mined from others")
     else:

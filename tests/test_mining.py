@@ -5,10 +5,10 @@ import pytest
 
 from lfw_siamese.errors import LfwError
 from lfw_siamese.mining import (
+    by_person_split,
     mine_pairs,
     mine_positive_batches,
     mined_pair_list,
-    people_split,
     split_people,
 )
 from lfw_siamese.pairs import Pair
@@ -52,7 +52,7 @@ def test_stratified_split_takes_the_share_of_each_stratum_and_drops_their_dev_pa
 
 def test_people_split_drops_dev_pairs_of_validation_people():
     p = load_params().replace(split="stratified", val_fraction=0.5, val_pairs=40, split_seed=2)
-    pool, train_pairs, val = people_split(COUNTS, DEV_TRAIN, DEV_TEST, p)
+    pool, train_pairs, val = by_person_split(COUNTS, DEV_TRAIN, DEV_TEST, p)
     _, val_people = split_people(COUNTS, DEV_TRAIN, DEV_TEST, 0.5, 2, stratified=True)
     kept = [q for q in DEV_TRAIN if not set(q.people) & set(val_people)]
     assert train_pairs == kept and len(kept) < len(DEV_TRAIN)  # seed 2 holds out some

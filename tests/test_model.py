@@ -5,7 +5,7 @@ import keras
 import numpy as np
 import pytest
 
-from lfw_siamese.model import AbsDiff, Cosine, build_siamese
+from lfw_siamese.model import AbsDiff, Cosine, build_siamese, siamese_for
 from lfw_siamese.saving import save_model
 from lfw_siamese.training import compiled_model, seed_everything
 
@@ -13,19 +13,14 @@ from .conftest import KOCH, LEAN_MODEL, REFERENCE, SLIM, blob_pairs, count, para
 
 
 def test_reference_parameter_count():
-    p = params(REFERENCE)
-    model = build_siamese(image_size=p.image_size, channels=p.channels, filters=p.filters,
-                          dense_units=p.dense_units, batch_norm=p.batch_norm, twin=p.twin,
-                          head=p.head)
+    model = siamese_for(params(REFERENCE))
     assert model.count_params() == 38_966_849
     assert count(model.trainable_weights) == 38_965_697
     assert count(model.non_trainable_weights) == 1_152
 
 
 def test_without_batch_norm_only_the_bn_parameters_go():
-    p = params(REFERENCE)
-    model = build_siamese(image_size=p.image_size, channels=p.channels, filters=p.filters,
-                          dense_units=p.dense_units, batch_norm=False, twin=p.twin, head=p.head)
+    model = siamese_for(params(REFERENCE, batch_norm=False))
     assert model.count_params() == 38_966_849 - 2 * 1_152
 
 

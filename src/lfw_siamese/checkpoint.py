@@ -26,7 +26,7 @@ FILE = "checkpoint.npz"
 PACKAGE = Path(__file__).parent
 
 
-def fingerprint(p, seed, arrays) -> str:
+def run_key(p, seed, arrays) -> str:
     """sha256 of the parameters, the weight seed, the package's source and the input arrays."""
     digest = hashlib.sha256(json.dumps([asdict(p), seed], sort_keys=True).encode())
     for source in sorted(PACKAGE.glob("*.py")):

@@ -6,11 +6,12 @@ from keras import ops
 from .model import PACKAGE, unit
 
 
-def make_loss(name: str, margin: float = 1.0) -> keras.losses.Loss:
-    """The training loss named in params.yaml."""
-    if name == "contrastive":
-        return ContrastiveLoss(margin)
-    # bce, and the score head of batch_softmax training (calibrated, not trained, with BCE)
+def make_loss(p) -> keras.losses.Loss:
+    """The loss the siamese model is compiled with, for checked parameters `p`: contrastive,
+    or binary cross-entropy (bce, and the score head of batch_softmax training, which is
+    calibrated rather than trained)."""
+    if p.loss == "contrastive":
+        return ContrastiveLoss(p.margin)
     return keras.losses.BinaryCrossentropy()
 
 

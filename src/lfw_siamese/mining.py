@@ -140,7 +140,7 @@ def person_images(people: list[str], counts: dict[str, int]) -> list[str]:
     return [image_name(name, i) for name in people for i in range(1, counts[name] + 1)]
 
 
-def people_split(counts: dict[str, int], dev_train, dev_test, p):
+def by_person_split(counts: dict[str, int], dev_train, dev_test, p):
     """A by-person split (`p.split` people or stratified, checked Params): every image of the
     training people, the pairsDevTrain pairs with no validation person in them, and
     `p.val_pairs` fixed validation pairs mined from the validation people."""

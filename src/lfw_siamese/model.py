@@ -57,6 +57,14 @@ def build_siamese(*, image_size: int, channels: int, filters, dense_units: int,
     return keras.Model([left, right], score, name="siamese")
 
 
+def siamese_for(p) -> keras.Model:
+    """The siamese model of checked parameters `p` (lfw_siamese.params.Params)."""
+    return build_siamese(image_size=p.image_size, channels=p.channels, filters=p.filters,
+                         dense_units=p.dense_units, batch_norm=p.batch_norm, twin=p.twin,
+                         head=p.head, regions=len(p.crops), context_filters=p.context_filters,
+                         context_pool=p.context_pool)
+
+
 def twin_of(siamese: keras.Model) -> keras.Model:
     """The shared twin: image -> embedding."""
     return siamese.get_layer(TWIN)

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import keras
 
 from .backend import configure_keras
-from .checkpoint import Checkpoint, fingerprint, restore
+from .checkpoint import Checkpoint, restore, run_key
 from .losses import make_loss
-from .model import build_siamese
+from .model import siamese_for
 from .objectives import objective_for
 from .optimizers import learning_rate, make_optimizer
 from .params import Params
@@ -47,7 +47,7 @@ def train(p: Params, val: dict, *, pairs: dict | None = None, people: dict | Non
             monitor="val_auc", mode="max", patience=p.patience, restore_best_weights=True))
     start_epoch = 0
     if checkpoint is not None and not p.patience:
-        key = fingerprint(p, seed, [pairs, people, val])
+        key = run_key(p, seed, [pairs, people, val])
         start_epoch, earlier = restore(checkpoint, key, trainer, objective.batches)
         for row in earlier:
             rows.append(row)
@@ -86,11 +86,8 @@ def seed_everything(seed: int) -> None:
 
 def compiled_model(p: Params) -> keras.Model:
     """The siamese model for `p`, compiled with its optimizer, loss, accuracy and AUC."""
-    model = build_siamese(image_size=p.image_size, channels=p.channels, filters=p.filters,
-                          dense_units=p.dense_units, batch_norm=p.batch_norm, twin=p.twin,
-                          head=p.head, regions=len(p.crops),
-                          context_filters=p.context_filters, context_pool=p.context_pool)
-    model.compile(optimizer=make_optimizer(p), loss=make_loss(p.loss, p.margin),
+    model = siamese_for(p)
+    model.compile(optimizer=make_optimizer(p), loss=make_loss(p),
                   metrics=[keras.metrics.BinaryAccuracy(name="accuracy"),
                            keras.metrics.AUC(name="auc")])
     return model
