@@ -160,9 +160,9 @@ def test_experiment_then_metrics_diff(project):
     assert "test.auc" in changed and changed["test.auc"]["old"] != changed["test.auc"]["new"]
 
 
-def test_exp_show_as_the_readme_gives_it_fits_120_columns(project):
+def test_exp_show_as_the_docs_give_it_fits_120_columns(project):
     repo, env = project
-    command = next(line.strip() for line in (ROOT / "README.md").read_text().splitlines()
+    command = next(line.strip() for line in (ROOT / "docs/experiments.md").read_text().splitlines()
                    if line.strip().startswith("dvc exp show --only-changed --drop"))
     assert command == f"dvc exp show --only-changed --drop '{COMPARE_DROP}'"
     out = run(shlex.split(command) + ["--no-pager"], repo, {**env, "COLUMNS": "120"}).stdout
