@@ -5,8 +5,8 @@
                                [--variant now] [--name train]
 
 For the reference configuration (experiments/reference.yaml), the recipe (params.yaml)
-and the previous recipe or LEVERS candidates named in --only (e.g. `recipe-v2`,
-`regions-200`): one `fit` of `--epochs` epochs of `--steps` steps (the reference:
+and the previous recipe or candidates of experiments/levers-recipe-v2.yaml named in --only
+(e.g. `recipe-v2`, `regions-200`): one `fit` of `--epochs` epochs of `--steps` steps (the reference:
 `--reference-steps`, 13 s each on 2 cores) after a warm-up epoch, timed epoch by epoch as
 training runs them, giving pairs/s at the median epoch, the step time against the first
 configuration's, the spread of epoch times ((slowest - fastest) / median), the FLOP/s
