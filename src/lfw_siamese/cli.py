@@ -17,7 +17,6 @@ import csv
 import json
 import os
 import sys
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -136,9 +135,7 @@ def _scores(pairs, loaded: dict, model_path: Path, tta: bool) -> np.ndarray:
     from .inference import score_pairs
     from .saving import load_model
 
-    with warnings.catch_warnings():  # the saved optimizer's state is not needed here
-        warnings.filterwarnings("ignore", "Skipping variable loading for optimizer")
-        model = load_model(model_path)
+    model = load_model(model_path)
     left = np.stack([loaded[a][0] for a, _ in pairs])
     right = np.stack([loaded[b][0] for _, b in pairs])
     return score_pairs(model, left, right, tta)

@@ -1,10 +1,12 @@
 """Save and load the siamese model: deterministic bytes, written atomically."""
 
 import json
+import warnings
 import zipfile
 
 import keras
 
+from . import losses as _registers_losses  # noqa: F401 - load_model needs them
 from . import model as _registers_custom_layers  # noqa: F401 - load_model needs them
 from .fsutil import atomic_output
 
@@ -35,8 +37,12 @@ def save_model(model: keras.Model, path) -> None:
 
 
 def load_model(path) -> keras.Model:
-    """A saved siamese model, loaded in safe mode (this module registers its custom layers)."""
-    return keras.saving.load_model(path, safe_mode=True)
+    """A saved siamese model, loaded in safe mode, for scoring: the custom layers and losses
+    are registered on import, and the optimizer's saved state, which scoring never uses and
+    Keras cannot match to a fresh optimizer, is skipped without a warning."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Skipping variable loading for optimizer")
+        return keras.saving.load_model(path, safe_mode=True)
 
 
 def _renumber_shared(node, ids: dict):
