@@ -237,3 +237,21 @@ def test_a_pair_file_scores_every_good_row_and_names_the_bad_ones(trained, face,
     assert text[0][:6].replace(".", "").isdigit() and "3 of 5 pairs scored" in text[-1]
     assert main(verify_args(trained, "--pairs", tmp_path / "pairs.csv", "--stop-on-error")) == 2
     assert "broken.jpg: cannot decode image" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("name", "convert", "options"), [
+    ("face.gif", lambda im: im.convert("P"), {}),
+    ("face.webp", lambda im: im, {"lossless": True}),
+    ("face-cmyk.jpg", lambda im: im.convert("CMYK"), {"quality": 95}),
+    ("face-la.png", lambda im: im.convert("LA"), {}),
+    ("face-animated.gif", lambda im: im.convert("P"),
+     {"save_all": True, "append_images": [Image.new("P", (250, 250))]}),
+])
+def test_other_formats_and_modes_give_the_same_network_input(face, tmp_path, name, convert,
+                                                             options):
+    face.convert("L").save(tmp_path / "face.png")
+    convert(face).save(tmp_path / name, **options)
+    reference, faces = network_input(tmp_path / "face.png", SIZE, CHANNELS, CROP)
+    other, other_faces = network_input(tmp_path / name, SIZE, CHANNELS, CROP)
+    assert len(other_faces) == len(faces) == 1
+    assert correlation(reference, other) > 0.95  # lossy CMYK JPEG: 0.97
