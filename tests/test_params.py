@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from lfw_siamese.budget import memory_problems
 from lfw_siamese.errors import LfwError
 from lfw_siamese.experiments import figures, load_set, set_names, sizes
 from lfw_siamese.params import check_params, load_params
@@ -173,3 +174,32 @@ def test_grid_is_the_reference_reports_table():
         assert (p.batch_norm, p.lr, p.optimizer, p.loss) == (
             bn == "yes", float(lr), names[optimizer], losses[loss]), number
         assert published[f"exp{number}"] == [float(train), float(val), float(test)], number
+
+
+@pytest.mark.parametrize(("key", "value", "expected"), [
+    ("lr", float("nan"), "lr: got nan, expected a number > 0"),
+    ("weight_decay", float("inf"), "weight_decay: got inf, expected a number >= 0"),
+    ("margin", float("-inf"), "margin: got -inf"),
+    ("dense_units", 100_000_000, "dense_units: 100000000 needs ~381.5 GiB for one layer's "
+                                 "weights and their training state; this machine has"),
+    ("filters", [100_000] * 4, "filters: [100000, 100000, 100000, 100000] needs ~1,341.1 GiB"),
+    ("batch_size", 1_000_000, "batch_size: 1000000 needs ~6,591.8 GiB for a step's activations"),
+    ("pairs_per_epoch", 10_000_000_000, "pairs_per_epoch: 10000000000 needs ~447.0 GiB for an "
+                                        "epoch's pair indices"),
+    ("val_pairs", 99_999_999, "val_pairs: 99999999 needs ~762.9 GiB for the validation pairs' "
+                              "images"),
+    ("epochs", 10**400, "epochs: got 100000000000000000000000000000000000000… (401 characters), "
+                        "expected an integer >= 1 and <= 100000"),  # no overflow, no wall
+])
+def test_values_that_cannot_work_are_refused_by_the_check(key, value, expected):
+    assert expected in problems(**{key: value})
+
+
+def test_the_shipped_configurations_fit_a_small_machine():
+    """The memory estimates refuse slips, not the recipe or the reference on an 8 GiB laptop."""
+    eight_gib = 8 * 2**30
+    assert memory_problems(check_params(DEFAULTS), eight_gib) == []
+    assert memory_problems(check_params({**DEFAULTS, **REFERENCE}), eight_gib) == []
+    assert memory_problems(check_params({**DEFAULTS, **REFERENCE}), 2**30) == [
+        "batch_size: 64 needs ~2.5 GiB for a step's activations (128 images of 105 px through "
+        "filters [64, 128, 128, 256]); this machine has ~1.0 GiB"]

@@ -215,6 +215,12 @@ def _combinations(p: dict) -> list[str]:
     return problems
 
 
+def _shown(value, limit: int = 40) -> str:
+    """A value as a message quotes it, cut short if long (e.g. an integer of 400 digits)."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit - 1]}… ({len(text)} characters)"
+
+
 def check_params(raw, source: str = str(PARAMS_FILE)) -> Params:
     """Return the checked parameters, or raise LfwError listing every problem."""
     if not isinstance(raw, dict):
@@ -233,7 +239,7 @@ def check_params(raw, source: str = str(PARAMS_FILE)) -> Params:
         try:
             checked[key] = rule.check(raw[key])
         except ValueError as exc:
-            problems.append(f"{key}: got {raw[key]!r}, expected {exc}")
+            problems.append(f"{key}: got {_shown(raw[key])}, expected {exc}")
     problems += _combinations(checked)
     if not problems:
         problems += memory_problems(Params(**checked))
