@@ -13,6 +13,7 @@ Writes data/view2/fold_N.keras, metrics/view2/fold_N.json and metrics/view2/fold
 import sys
 
 from lfw_siamese import paths
+from lfw_siamese.dataset import load_arrays, pair_arrays
 from lfw_siamese.errors import LfwError, run_stage
 from lfw_siamese.fsutil import write_csv, write_json
 from lfw_siamese.imagestore import ImageStore
@@ -23,7 +24,6 @@ from lfw_siamese.view2 import (
     FOLDS,
     calibration_fold,
     fold_groups,
-    pair_arrays,
     score_fold,
     training_people,
 )
@@ -37,11 +37,6 @@ def main() -> None:
         raise LfwError(f"usage: view2_fold.py N, with N the held-out fold (1-{FOLDS})")
     fold = int(sys.argv[1])
     p = load_params().replace(patience=0)
-    from lfw_siamese.dataset import load_arrays
-    from lfw_siamese.inference import score_pairs
-    from lfw_siamese.saving import save_model
-    from lfw_siamese.training import train as train_model
-
     pairs = read_pairs(paths.PAIR_LISTS / "pairs.txt", ImageStore(paths.IMAGES).counts())
     groups = fold_groups(pairs, fold)
     data = load_arrays(DATA / "images.npz")
@@ -49,6 +44,10 @@ def main() -> None:
     arrays = {name: pair_arrays(x, data["image"], index) for name, x in groups.items()}
     people = training_people(data, groups["training"])
     check_mining(p, people["person"])
+    from lfw_siamese.inference import score_pairs  # after the checks: Keras takes seconds
+    from lfw_siamese.saving import save_model
+    from lfw_siamese.training import train as train_model
+
     run = train_model(p, arrays["calibration"], pairs=arrays["training"], people=people,
                       seed=p.seed + fold, checkpoint=paths.CHECKPOINTS / f"view2-fold-{fold}")
     model = run.model

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from lfw_siamese.dataset import pair_arrays
 from lfw_siamese.errors import LfwError
 from lfw_siamese.pairs import Pair, people_of, person_of, read_pairs
 from lfw_siamese.view2 import (
@@ -11,7 +12,6 @@ from lfw_siamese.view2 import (
     fold_groups,
     fold_result,
     mean_roc,
-    pair_arrays,
     score_fold,
     split_folds,
     training_people,

@@ -52,4 +52,4 @@ def calibrate(model: keras.Model, pairs: DistinctPairs) -> None:
     """Set the siamese model's `score` layer from its cosines on labelled pairs."""
     scale, offset = logistic_fit(pairs.cosines(model), pairs.label)
     score_layer(model).set_weights([np.array([[scale]], "float32"),
-                                          np.array([offset], "float32")])
+                                    np.array([offset], "float32")])

@@ -21,19 +21,21 @@ def split_pairs(pairs: list[Pair], val_fraction: float, seed: int):
     return [pairs[i] for i in train], [pairs[i] for i in val]
 
 
+def pair_arrays(pairs: list[Pair], images: np.ndarray, index: dict[str, int]) -> dict:
+    """`left`, `right` and `label` arrays of `pairs`, their images the rows of `images` looked
+    up by file name in `index`."""
+    left = np.array([index[p.left] for p in pairs], np.intp)
+    right = np.array([index[p.right] for p in pairs], np.intp)
+    return {"left": images[left], "right": images[right],
+            "label": np.array([p.same for p in pairs], np.uint8)}
+
+
 def save_pairs(path, pairs: list[Pair], images: np.ndarray, index: dict[str, int]) -> None:
-    """Write the pairs' images (rows of `images`, looked up by file name) to an .npz file."""
-    left = [index[p.left] for p in pairs]
-    right = [index[p.right] for p in pairs]
+    """Write the pairs' arrays (`pair_arrays`) and their file names to an .npz file."""
     with atomic_output(path) as tmp:
-        np.savez(
-            tmp,
-            left=images[left],
-            right=images[right],
-            label=np.array([p.same for p in pairs], np.uint8),
-            left_file=np.array([p.left for p in pairs]),
-            right_file=np.array([p.right for p in pairs]),
-        )
+        np.savez(tmp, **pair_arrays(pairs, images, index),
+                 left_file=np.array([p.left for p in pairs]),
+                 right_file=np.array([p.right for p in pairs]))
 
 
 def save_people(path, files: list[str], images: np.ndarray, index: dict[str, int]) -> None:

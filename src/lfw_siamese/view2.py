@@ -45,14 +45,6 @@ def fold_groups(pairs: list[Pair], test_fold: int) -> dict[str, list[Pair]]:
     return groups
 
 
-def pair_arrays(pairs: list[Pair], images: np.ndarray, index: dict) -> dict:
-    """(left, right, label) arrays of `pairs`, their images looked up by file in `index`."""
-    left = np.array([index[p.left] for p in pairs])
-    right = np.array([index[p.right] for p in pairs])
-    return {"left": images[left], "right": images[right],
-            "label": np.array([p.same for p in pairs], np.uint8)}
-
-
 def training_people(data: dict, training: list[Pair]) -> dict:
     """The images (and 0-based person ids) that mining may draw from: every image of the
     training folds' people, and no one else's."""
