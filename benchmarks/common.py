@@ -70,6 +70,7 @@ def fmt(value) -> str:
 
 
 def in_memory_batches(p, steps: int):
+    """`steps` batches of fixed random pairs for `p`, held in memory: the step without input."""
     from lfw_siamese.batches import PairBatches
 
     rng = np.random.default_rng(0)
@@ -81,6 +82,7 @@ def in_memory_batches(p, steps: int):
 
 
 def real_objective(p, steps: int):
+    """`p`'s own training input (data/pairs/people.npz), `steps` batches an epoch."""
     from lfw_siamese.dataset import load_arrays
     from lfw_siamese.objectives import objective_for
 

@@ -99,13 +99,12 @@ def trained(tmp_path_factory):
 
 
 # Small configurations shared by the model and training tests.
-SLIM = dict(image_size=65, channels=1, filters=[8, 16, 16, 32], dense_units=64)
-
-
 RECIPE = load_params(ROOT / "params.yaml")
-
-
+REFERENCE = load_set("reference", ROOT / "experiments")["reference"]
+SLIM = dict(image_size=65, channels=1, filters=[8, 16, 16, 32], dense_units=64)
 KOCH = dict(twin="koch", head="l1")  # build_siamese's other arguments
+LEAN = dict(image_size=32, channels=1, filters=[8, 8, 16, 16], dense_units=16, twin="lean")
+LEAN_MODEL = dict(**LEAN, batch_norm=True)
 
 
 def params(*overrides: dict, **changes):
@@ -120,12 +119,6 @@ def count(weights):
     return sum(int(np.prod(w.shape)) for w in weights)
 
 
-LEAN = dict(image_size=32, channels=1, filters=[8, 8, 16, 16], dense_units=16, twin="lean")
-
-
-LEAN_MODEL = dict(**LEAN, batch_norm=True)
-
-
 def synthetic_people(n_people, per_person, size, seed):
     """Each person a fixed random pattern; each image that pattern plus noise."""
     rng = np.random.default_rng(seed)
@@ -134,6 +127,3 @@ def synthetic_people(n_people, per_person, size, seed):
               for b in bases for _ in range(per_person)]
     return {"image": np.clip(images, 0, 255).astype(np.uint8)[..., None],
             "person": np.repeat(np.arange(n_people), per_person).astype(np.int32)}
-
-
-REFERENCE = load_set("reference", ROOT / "experiments")["reference"]
