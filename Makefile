@@ -1,12 +1,16 @@
 # Two entry points, each doing its own set-up in ./.venv:
 #   make repro   set up, then run the whole pipeline (dvc repro)
 #   make test    set up, then lint and run the whole test suite (real data included)
-# EXTRAS picks the Keras backend install: cpu (tensorflow-cpu, default) or tf (with CUDA).
+# EXTRAS picks the Keras backend install: cpu (tensorflow-cpu, default), gpu (JAX with CUDA;
+# Keras then runs on JAX) or tf (TensorFlow with CUDA).
 
 PYTHON ?= python3
 EXTRAS ?= cpu
 VENV := .venv
 export PATH := $(abspath $(VENV))/bin:$(PATH)
+ifeq ($(EXTRAS),gpu)
+export KERAS_BACKEND ?= jax
+endif
 
 .PHONY: setup repro test test-fast lint
 $(VENV)/.installed-$(EXTRAS): pyproject.toml

@@ -78,7 +78,7 @@ def in_memory_batches(p, steps: int):
     shape = (p.image_size, p.image_size, p.input_channels)
     images = rng.integers(0, 256, (2 * n, *shape), dtype=np.uint8)
     fixed = (np.arange(n), np.arange(n, 2 * n), (np.arange(n) % 2).astype(np.uint8))
-    return PairBatches(images, lambda _rng: fixed, n, p.batch_size, False, 0, shuffle=False)
+    return PairBatches(images, lambda _rng: fixed, n, p.batch_size, 0, shuffle=False)
 
 
 def real_objective(p, steps: int):

@@ -47,13 +47,15 @@ def main() -> None:
     import keras  # after the checks: importing the backend takes seconds
     from dvclive import Live
 
+    from lfw_siamese.augment import preview
     from lfw_siamese.hardware import describe
     from lfw_siamese.objectives import objective_for
     from lfw_siamese.plots import batch_grid, training_curves
     from lfw_siamese.saving import save_model
     from lfw_siamese.training import train
 
-    batch_grid(objective_for(p, pairs, people).batches[0], PLOTS / "train_batch.png")
+    batch = objective_for(p, pairs, people).batches[0]
+    batch_grid(preview(batch, p.seed) if p.augment else batch, PLOTS / "train_batch.png")
     with Live(str(TRAIN_LOG), dvcyaml=False, report=None, save_dvc_exp=False) as live:
         def log(row):
             for key, value in row.items():
@@ -79,6 +81,7 @@ def main() -> None:
         "seconds_per_epoch": round(sum(r["seconds"] for r in rows) / len(rows), 2),
         "ms_per_step": round(1000 * step_seconds, 1),
         "backend": keras.backend.backend(), "keras": keras.__version__, "hardware": describe(),
+        "devices": run.devices,
     })
 
 

@@ -1,62 +1,98 @@
-"""Koch et al.'s random affine distortions and horizontal flips, applied to uint8 images.
+"""Koch et al.'s random affine distortions and horizontal flips, inside the training step.
 
-Each of rotation (+-10 degrees), shear (+-0.3 rad per axis), scale (0.8-1.2 per axis) and
-translation (+-2 px per axis) is applied with probability 0.5, about the image centre;
-the image is then flipped left-right with probability 0.5. Pixels from outside the frame
-take the image's mean value. Shapes and dtype are kept.
+Each of rotation (+-10 degrees), shear (+-0.3 per axis), scale (0.8-1.2 per axis) and
+translation (+-2 px per axis) is applied with probability 0.5, about the image centre; the
+image is then flipped left-right with probability 0.5. Distortion and flip are one affine map,
+so each image is resampled once (bilinear); pixels from outside the frame take the image's
+mean (per channel: stacked face regions each keep their own). Everything is `keras.ops` and
+`keras.random` with a `SeedGenerator`, so the layer compiles into the train step on any
+backend (Keras' own RandomRotation & co. switch jit off for the whole model) and its random
+state is a variable that a checkpoint saves.
 """
 
-import numpy as np
-from PIL import Image
+import math
+
+import keras
+from keras import layers, ops
+
+from .model import PACKAGE
 
 P = 0.5
-ROTATION = np.deg2rad(10.0)
+ROTATION = math.radians(10.0)
 SHEAR = 0.3
 SCALE = (0.8, 1.2)
 SHIFT = 2.0
+DRAWS = 12  # per image: 5 coins (rotation, shear, scale, shift, flip) and 7 magnitudes
 
 
-def random_matrix(rng: np.random.Generator) -> np.ndarray:
-    """A 3x3 forward affine map (pixel coordinates, origin at the image centre)."""
-    m = np.eye(3)
-    if rng.random() < P:
-        t = rng.uniform(-ROTATION, ROTATION)
-        m = np.array([[np.cos(t), -np.sin(t), 0], [np.sin(t), np.cos(t), 0], [0, 0, 1]]) @ m
-    if rng.random() < P:
-        m = np.array([[1, rng.uniform(-SHEAR, SHEAR), 0],
-                      [rng.uniform(-SHEAR, SHEAR), 1, 0], [0, 0, 1]]) @ m
-    if rng.random() < P:
-        m = np.diag([*rng.uniform(*SCALE, size=2), 1.0]) @ m
-    if rng.random() < P:
-        m = np.array([[1, 0, rng.uniform(-SHIFT, SHIFT)],
-                      [0, 1, rng.uniform(-SHIFT, SHIFT)], [0, 0, 1]]) @ m
-    return m
+def random_matrices(uniform):
+    """Forward affine maps (N, 3, 3) about the image centre, from (N, DRAWS) uniforms in [0, 1):
+    rotation, then shear, scale and shift, each applied with probability P, then a flip."""
+    coin = [uniform[:, i] < P for i in range(5)]
+    angle, shear_x, shear_y, scale_x, scale_y, shift_x, shift_y = (
+        uniform[:, 5 + i] for i in range(7))
+
+    def spread(u, low, high, on, off):
+        return ops.where(on, low + (high - low) * u, off)
+
+    t = spread(angle, -ROTATION, ROTATION, coin[0], 0.0)
+    a = spread(shear_x, -SHEAR, SHEAR, coin[1], 0.0)
+    b = spread(shear_y, -SHEAR, SHEAR, coin[1], 0.0)
+    sx, sy = (spread(s, *SCALE, coin[2], 1.0) for s in (scale_x, scale_y))
+    tx, ty = (spread(s, -SHIFT, SHIFT, coin[3], 0.0) for s in (shift_x, shift_y))
+    flip = ops.where(coin[4], -1.0, 1.0)
+    cos, sin = ops.cos(t), ops.sin(t)
+    # flip @ shift @ scale @ shear @ rotation, multiplied out
+    row0 = [flip * sx * (cos + a * sin), flip * sx * (a * cos - sin), flip * tx]
+    row1 = [sy * (sin + b * cos), sy * (cos - b * sin), ty]
+    zero, one = ops.zeros_like(t), ops.ones_like(t)
+    return ops.stack([ops.stack(row0, -1), ops.stack(row1, -1),
+                      ops.stack([zero, zero, one], -1)], axis=1)
 
 
-def distort(image: np.ndarray, matrix: np.ndarray) -> np.ndarray:
-    """Apply a forward affine `matrix` (about the centre) to one (H, W, C) uint8 image; an
-    image of regions stacked on the channel axis (C = 2, 4, 6: `Params.crops`) band by band,
-    each filled with its own mean."""
-    h, w, c = image.shape
-    if c not in (1, 3):
-        return np.concatenate([distort(image[..., i:i + 1], matrix) for i in range(c)], axis=-1)
-    # PIL samples pixel centres at (x + 0.5, y + 0.5), so the frame's centre is (w/2, h/2).
-    centre = np.array([[1, 0, w / 2], [0, 1, h / 2], [0, 0, 1]])
-    uncentre = np.array([[1, 0, -w / 2], [0, 1, -h / 2], [0, 0, 1]])
-    inverse = np.linalg.inv(centre @ matrix @ uncentre)  # PIL maps output -> input
-    fill = int(image.mean()) if c == 1 else tuple(int(v) for v in image.mean(axis=(0, 1)))
-    im = Image.fromarray(image[..., 0] if c == 1 else image)
-    out = im.transform((w, h), Image.Transform.AFFINE, tuple(inverse[:2].ravel()),
-                       Image.Resampling.BILINEAR, fillcolor=fill)
-    array = np.asarray(out, dtype=np.uint8)
-    return array[..., None] if c == 1 else array
+def distort(images, matrices):
+    """Apply forward affine maps (N, 3, 3) about the centre to (N, H, W, C) images (float)."""
+    h, w = images.shape[1], images.shape[2]
+    centre = ops.convert_to_tensor([[1.0, 0, (w - 1) / 2], [0, 1, (h - 1) / 2], [0, 0, 1]])
+    uncentre = ops.convert_to_tensor([[1.0, 0, -(w - 1) / 2], [0, 1, -(h - 1) / 2], [0, 0, 1]])
+    pixels = ops.matmul(ops.matmul(centre, matrices), uncentre)  # pixel-index coordinates
+    inverse = ops.inv(pixels)  # affine_transform maps each output pixel to its source
+    mean = ops.mean(images, axis=(1, 2), keepdims=True)  # bilinear is linear: fill 0 = mean
+    out = ops.image.affine_transform(images - mean, ops.reshape(inverse, (-1, 9))[:, :8],
+                                     interpolation="bilinear", fill_mode="constant",
+                                     fill_value=0, data_format="channels_last")
+    return out + mean
 
 
-def augment_batch(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """A randomly distorted and flipped copy of a (N, H, W, C) uint8 batch."""
-    out = np.empty_like(images)
-    for i, image in enumerate(images):
-        out[i] = distort(image, random_matrix(rng))
-        if rng.random() < P:
-            out[i] = out[i][:, ::-1]
-    return out
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class Augment(layers.Layer):
+    """Random Koch distortion and flip of each image of a batch when training; identity
+    otherwise. `seed` seeds its `SeedGenerator`."""
+
+    def __init__(self, seed: int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.seed = seed
+        self.generator = keras.random.SeedGenerator(seed)
+
+    def call(self, images, training=False):
+        if not training:
+            return images
+        images = ops.cast(images, "float32")
+        uniform = keras.random.uniform((ops.shape(images)[0], DRAWS), seed=self.generator)
+        return distort(images, random_matrices(uniform))
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "seed": self.seed}
+
+
+def preview(batch, seed: int):
+    """A training batch ((left, right), targets) as the train step sees it after augmentation,
+    as uint8 arrays (for metrics/plots/train_batch.png)."""
+    (left, right), targets = batch
+    augment = Augment(seed)
+    seen = (ops.convert_to_numpy(ops.clip(ops.round(augment(x, training=True)), 0, 255))
+            .astype("uint8") for x in (left, right))
+    return tuple(seen), targets

@@ -55,3 +55,56 @@ def _steady_tf_data() -> None:
 
     get_tf_dataset.steady = True
     PyDatasetAdapter.get_tf_dataset = get_tf_dataset
+
+
+DATA_PARALLEL = "LFW_DATA_PARALLEL"  # set to 1: train on every device of the machine
+
+
+def data_parallel(batch_sizes) -> int:
+    """With LFW_DATA_PARALLEL=1 (JAX backend), spread each training step over every device
+    of the machine with Keras' `DataParallel`: weights replicated, each batch split evenly
+    across the devices, the step compiled once for the whole batch, so a loss over the batch
+    (in-batch negatives) still sees all of it. The number of devices trained on (1: off).
+
+    A switch of the machine, not a parameter: the same model up to floating-point round-off,
+    so it leaves params.yaml and dvc.lock alone. `batch_sizes`: the sizes of the epoch's
+    batches, each of which must split evenly.
+    """
+    from .errors import LfwError  # errors.py imports this module
+
+    setting = os.environ.get(DATA_PARALLEL, "0")
+    if setting not in ("0", "1"):
+        raise LfwError(f"{DATA_PARALLEL}={setting!r}: expected 1 (every device) or 0 (one)")
+    if setting == "0":
+        return 1
+    import keras
+
+    if keras.backend.backend() != "jax":
+        raise LfwError(f"{DATA_PARALLEL}=1 needs the JAX backend (KERAS_BACKEND=jax), not "
+                       f"{keras.backend.backend()}")
+    devices = keras.distribution.list_devices()
+    uneven = sorted({b for b in batch_sizes if b % len(devices)})
+    if uneven:
+        raise LfwError(f"{DATA_PARALLEL}=1: batches of {uneven} pairs do not split over "
+                       f"{len(devices)} devices: make batch_size (and pairs_per_epoch's last "
+                       f"batch) a multiple of {len(devices)}")
+    keras.distribution.set_distribution(keras.distribution.DataParallel(devices=devices))
+    return len(devices)
+
+
+def predict(model, inputs, batch_size: int):
+    """`model.predict` in batches; under `data_parallel` the inputs are padded (repeating the
+    first rows) to a multiple of the device count, which each batch must split into."""
+    import keras
+    import numpy as np
+
+    distribution = keras.distribution.distribution()
+    if distribution is None:
+        return model.predict(inputs, batch_size=batch_size, verbose=0)
+    single = not isinstance(inputs, list | tuple)
+    arrays = [inputs] if single else list(inputs)
+    n, devices = len(arrays[0]), distribution.device_mesh.devices.size
+    padded = [np.concatenate([a, a[:1].repeat(-n % devices, axis=0)]) for a in arrays]
+    out = model.predict(padded[0] if single else padded,
+                        batch_size=max(devices, batch_size - batch_size % devices), verbose=0)
+    return out[:n]

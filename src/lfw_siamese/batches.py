@@ -1,10 +1,8 @@
-"""Training batches: an epoch's index pairs drawn from one seeded generator, images gathered
-and, with augmentation, distorted on the fly."""
+"""Training batches: an epoch's index pairs drawn from one seeded generator, images gathered.
+(Augmentation happens inside the train step: augment.py.)"""
 
 import keras
 import numpy as np
-
-from .augment import augment_batch
 
 
 class PairBatches(keras.utils.PyDataset):
@@ -12,16 +10,16 @@ class PairBatches(keras.utils.PyDataset):
 
     `draw(rng)` gives an epoch's `n` (left, right, label) indices: the fixed pairs, or pairs
     mined afresh. They are shuffled (unless `shuffle` is false: batches built for in-batch
-    negatives) and, with `augment`, distorted on the fly, all from one seeded generator.
+    negatives), both from one seeded generator.
     An epoch's pairs are drawn when its first batch is asked for, so the generator's state
     between epochs (`state()`) is all a resumed run needs to continue the same stream.
     """
 
-    def __init__(self, images, draw, n: int, batch_size: int, augment: bool, seed: int,
+    def __init__(self, images, draw, n: int, batch_size: int, seed: int,
                  shuffle: bool = True, targets: int = 1):
         super().__init__()
         self.images, self.draw, self.n, self.batch_size = images, draw, n, batch_size
-        self.augment, self.shuffle, self.targets = augment, shuffle, targets
+        self.shuffle, self.targets = shuffle, targets
         self.rng = np.random.default_rng(seed)
         self.pairs = None  # (left, right, label) of the current epoch, once drawn
         self._in_epoch = self._resumed = False
@@ -42,10 +40,8 @@ class PairBatches(keras.utils.PyDataset):
             order = rng.permutation(len(label)) if self.shuffle else np.arange(len(label))
             self.pairs = left[order], right[order], label[order]
         left, right, label = (a[i * self.batch_size:(i + 1) * self.batch_size] for a in self.pairs)
-        left, right = self.images[left], self.images[right]
-        if self.augment:
-            left, right = augment_batch(left, rng), augment_batch(right, rng)
-        return (left, right), label if self.targets == 1 else (label,) * self.targets
+        targets = label if self.targets == 1 else (label,) * self.targets
+        return (self.images[left], self.images[right]), targets
 
     def on_epoch_begin(self):
         self._in_epoch = True

@@ -4,6 +4,7 @@ labelled pairs through the twin with each distinct image embedded once."""
 import keras
 import numpy as np
 
+from .backend import predict
 from .model import score_layer, twin_of
 
 
@@ -37,7 +38,7 @@ class DistinctPairs:
 
     def cosines(self, siamese: keras.Model) -> np.ndarray:
         """The cosine of each pair's two embeddings (what the model's `cosine` layer gives)."""
-        e = twin_of(siamese).predict(self.images, batch_size=256, verbose=0)
+        e = predict(twin_of(siamese), self.images, 256)
         e = e.astype(np.float64) / np.sqrt((e.astype(np.float64) ** 2).sum(1, keepdims=True)
                                            + 1e-12)
         return np.sum(e[self.left] * e[self.right], axis=1)

@@ -12,9 +12,10 @@ import keras
 import numpy as np
 from keras import layers, ops
 
+from .augment import Augment
 from .batches import PairBatches
 from .calibration import DistinctPairs, calibrate
-from .losses import CosFace, InBatchSoftmax, partner_accuracy
+from .losses import CosFace, InBatchSoftmax, make_loss, partner_accuracy
 from .mining import mine_pairs, mine_positive_batches
 from .model import PACKAGE, twin_of, unit
 from .optimizers import make_optimizer
@@ -52,19 +53,22 @@ class PairObjective:
     pairs, or balanced pairs mined afresh each epoch) and Keras validates it."""
 
     def __init__(self, p: Params, pairs: dict | None, people: dict | None):
+        self.p = p
         if p.train_pairs == "mined":
             person = people["person"]
             self.batches = PairBatches(people["image"],
                                        lambda rng: mine_pairs(person, p.pairs_per_epoch, rng),
-                                       p.pairs_per_epoch, p.batch_size, p.augment, p.seed)
+                                       p.pairs_per_epoch, p.batch_size, p.seed)
         else:
             n = len(pairs["label"])
             fixed = (np.arange(n), np.arange(n, 2 * n), pairs["label"])
             self.batches = PairBatches(np.concatenate([pairs["left"], pairs["right"]]),
-                                       lambda _rng: fixed, n, p.batch_size, p.augment, p.seed)
+                                       lambda _rng: fixed, n, p.batch_size, p.seed)
 
     def trainer(self, model: keras.Model) -> keras.Model:
-        return model
+        if not self.p.augment:
+            return model
+        return augmented_trainer(model, self.p)
 
     def validation(self, val: dict):
         return (val["left"], val["right"]), val["label"]
@@ -90,7 +94,7 @@ class InBatchObjective:
         self.batches = PairBatches(
             images, lambda rng: mine_positive_batches(person, p.pairs_per_epoch, p.batch_size,
                                                       rng),
-            p.pairs_per_epoch, p.batch_size, p.augment, p.seed, shuffle=False,
+            p.pairs_per_epoch, p.batch_size, p.seed, shuffle=False,
             targets=2 if self.classes else 1)
         left, right, label = mine_pairs(person, CALIBRATION_PAIRS, np.random.default_rng(p.seed))
         self.calibration = DistinctPairs(images[left], images[right], label)
@@ -109,10 +113,33 @@ class InBatchObjective:
         calibrate(model, self.calibration)  # for the weights kept, if early stopping restored
 
 
+def views(siamese: keras.Model, p: Params) -> tuple[list, list]:
+    """New left and right inputs shaped as the siamese model's, and what the twin sees of
+    them: with p.augment, each image randomly distorted in the train step (augment.py)."""
+    shape = siamese.inputs[0].shape[1:]
+    inputs = [keras.Input(shape, name=name) for name in ("left", "right")]
+    if not p.augment:
+        return inputs, inputs
+    augment = Augment(p.seed, name="augment")
+    return inputs, [augment(x) for x in inputs]
+
+
+def augmented_trainer(siamese: keras.Model, p: Params) -> keras.Model:
+    """The siamese model behind the augmentation layer, compiled as `compiled_model` does."""
+    inputs, seen = views(siamese, p)
+    trainer = keras.Model(inputs, siamese(seen), name="augmented_siamese")
+    trainer.compile(optimizer=make_optimizer(p), loss=make_loss(p), metrics=pair_metrics())
+    return trainer
+
+
+def pair_metrics() -> list:
+    return [keras.metrics.BinaryAccuracy(name="accuracy"), keras.metrics.AUC(name="auc")]
+
+
 def in_batch_trainer(model: keras.Model, p: Params, classes: int = 0) -> keras.Model:
     """The siamese model's two embeddings side by side, compiled with the in-batch loss (and,
     with `classes`, the identity loss weighted by p.identity_weight)."""
-    trainer = embedding_trainer(model, classes)
+    trainer = embedding_trainer(model, p, classes)
     accuracy = keras.metrics.MeanMetricWrapper(partner_accuracy, "accuracy")
     if not classes:
         trainer.compile(optimizer=make_optimizer(p), loss=InBatchSoftmax(), metrics=[accuracy])
@@ -142,18 +169,18 @@ class CosineClassifier(layers.Layer):
         return {**super().get_config(), "classes": self.classes}
 
 
-def embedding_trainer(siamese: keras.Model, classes: int = 0) -> keras.Model:
+def embedding_trainer(siamese: keras.Model, p: Params, classes: int = 0) -> keras.Model:
     """Both embeddings side by side, (B, 2d), sharing the siamese model's twin weights; with
     `classes`, a second output: both images' cosines to that many identity centres, (B, 2C)."""
     twin = twin_of(siamese)
-    left, right = siamese.inputs
-    pair = [twin(left), twin(right)]
+    inputs, seen = views(siamese, p)
+    pair = [twin(x) for x in seen]
     both = layers.Concatenate(name="embeddings")(pair)
     if not classes:
-        return keras.Model([left, right], both, name="embedding_trainer")
+        return keras.Model(inputs, both, name="embedding_trainer")
     centres = CosineClassifier(classes, name="identity")
     identities = layers.Concatenate(name="identities")([centres(x) for x in pair])
-    return keras.Model([left, right], [both, identities], name="embedding_trainer")
+    return keras.Model(inputs, [both, identities], name="embedding_trainer")
 
 
 class CalibrateAndValidate(keras.callbacks.Callback):

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 
 import keras
 
-from .backend import configure_keras
+from .backend import configure_keras, data_parallel
 from .checkpoint import Checkpoint, restore, run_key
 from .losses import make_loss
 from .model import siamese_for
-from .objectives import objective_for
+from .objectives import objective_for, pair_metrics
 from .optimizers import learning_rate, make_optimizer
 from .params import Params
 
@@ -33,10 +33,12 @@ def train(p: Params, val: dict, *, pairs: dict | None = None, people: dict | Non
     validation AUC has not improved for that many epochs and the best epoch's weights are
     kept. With `checkpoint` (a folder; patience 0 only) every epoch is saved there and a run
     killed earlier with the same parameters, code and data continues where it stopped, with
-    the same result as if never interrupted; the folder is removed when training ends.
+    the same result as if never interrupted; the folder is removed when training ends. With
+    LFW_DATA_PARALLEL=1 (JAX backend) each step is spread over every device (backend.py).
     """
     seed_everything(p.seed if seed is None else seed)
     objective = objective_for(p, pairs, people)
+    devices = data_parallel({p.batch_size, objective.batches.n % p.batch_size} - {0})
     model = compiled_model(p)
     trainer = objective.trainer(model)
     rows: list[dict] = []
@@ -63,7 +65,7 @@ def train(p: Params, val: dict, *, pairs: dict | None = None, people: dict | Non
         Checkpoint.remove(checkpoint)
     earlier_seconds = sum(r["seconds"] for r in rows[:start_epoch])
     return Run(model, rows, earlier_seconds + time.perf_counter() - start,
-               len(objective.batches), objective.batches.n, start_epoch)
+               len(objective.batches), objective.batches.n, start_epoch, devices)
 
 
 @dataclass
@@ -76,6 +78,7 @@ class Run:
     steps_per_epoch: int
     pairs_per_epoch: int
     resumed_at: int  # epochs restored from a checkpoint (0: trained from the start)
+    devices: int  # devices each step was spread over (LFW_DATA_PARALLEL)
 
 
 def seed_everything(seed: int) -> None:
@@ -87,9 +90,7 @@ def seed_everything(seed: int) -> None:
 def compiled_model(p: Params) -> keras.Model:
     """The siamese model for `p`, compiled with its optimizer, loss, accuracy and AUC."""
     model = siamese_for(p)
-    model.compile(optimizer=make_optimizer(p), loss=make_loss(p),
-                  metrics=[keras.metrics.BinaryAccuracy(name="accuracy"),
-                           keras.metrics.AUC(name="auc")])
+    model.compile(optimizer=make_optimizer(p), loss=make_loss(p), metrics=pair_metrics())
     return model
 
 

@@ -1,0 +1,69 @@
+"""LFW_DATA_PARALLEL=1: one training spread over every device (Keras' DataParallel, JAX),
+checked on two fake CPU devices against the same training on one."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from lfw_siamese.backend import DATA_PARALLEL, data_parallel
+from lfw_siamese.errors import LfwError
+
+from .conftest import ROOT
+
+# The recipe's path at a tiny size (in-batch negatives, augmentation, calibration on 35
+# distinct images, which do not split over 2 devices): per-epoch losses and validation AUC.
+TRAIN = """
+import json
+import numpy as np
+from lfw_siamese.mining import mine_pairs
+from lfw_siamese.params import load_params
+from lfw_siamese.training import train
+from tests.conftest import ROOT, synthetic_people
+
+p = load_params(ROOT / "params.yaml").replace(
+    image_size=32, filters=[8, 8, 16, 16], dense_units=16, pairs_per_epoch=96, batch_size=16,
+    epochs=3)
+unseen = synthetic_people(12, 3, 32, seed=2)
+left, right, label = mine_pairs(unseen["person"], 64, np.random.default_rng(0))
+val = {"left": unseen["image"][left], "right": unseen["image"][right], "label": label}
+run = train(p, val, people=synthetic_people(30, 3, 32, seed=1))
+print(json.dumps({"devices": run.devices, "loss": [r["loss"] for r in run.history],
+                  "val_auc": [r["val_auc"] for r in run.history]}))
+"""
+
+
+def trained(switch: str) -> dict:
+    env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_NUM_CPU_DEVICES": "2",
+           "XLA_FLAGS": "--xla_force_host_platform_device_count=2", DATA_PARALLEL: switch,
+           "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "src")])}
+    out = subprocess.run([sys.executable, "-c", TRAIN], env=env, cwd=ROOT, capture_output=True,
+                         text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.slow
+def test_two_devices_train_as_one():
+    pytest.importorskip("jax", reason="the JAX backend is not installed (pip install jax)")
+    one, two = trained("0"), trained("1")
+    assert (one["devices"], two["devices"]) == (1, 2)
+    # A loss over each device's half batch alone would differ by far more (8 negatives, not 16).
+    assert two["loss"] == pytest.approx(one["loss"], rel=1e-4)
+    assert two["val_auc"] == pytest.approx(one["val_auc"], abs=1e-3)
+
+
+def test_the_switch_refuses_a_bad_value_and_other_backends(monkeypatch):
+    monkeypatch.setenv(DATA_PARALLEL, "yes")
+    with pytest.raises(LfwError, match=r"LFW_DATA_PARALLEL='yes': expected 1 .* or 0"):
+        data_parallel({64})
+    monkeypatch.setenv(DATA_PARALLEL, "0")
+    assert data_parallel({64}) == 1
+    import keras
+
+    if keras.backend.backend() != "jax":
+        monkeypatch.setenv(DATA_PARALLEL, "1")
+        with pytest.raises(LfwError, match="needs the JAX backend"):
+            data_parallel({64})
