@@ -1,17 +1,25 @@
-"""Benchmark the reference model on one GPU with Keras on JAX (no TensorFlow needed).
+"""Benchmark training on one GPU with Keras on JAX (no TensorFlow needed).
 
-    KERAS_BACKEND=jax python benchmarks/gpu.py [--out DIR] [--data data/pairs] [--epochs 50]
+    python benchmarks/gpu.py --pack data.npz.xz [--data data/pairs]     # on this machine
+    KERAS_BACKEND=jax python benchmarks/gpu.py [--config recipe|reference] [--data DATA]
+                                               [--epochs 50] [--steps 30] [--out DIR]
 
-Times the reference configuration's training step (jit-compiled by Keras on JAX) at batch 64
-and 512, in float32 and in mixed bfloat16, on in-memory data; goal: <= 3 ms per batch-64
-step (8x the reference report's GPU at 24 ms). With --data (a data/pairs folder made by
-`dvc repro prepare` at the reference's settings), it then runs the full reference training
-(50 epochs by default) and scores pairsDevTest. On a machine without internet, carry the
-keras wheel and the data folder along, and run with PYTHONPATH=src (docs/performance.md).
+Times the configuration's training step as `train()` runs it (jit-compiled by Keras on JAX;
+the recipe: pairs mined on the host, augmentation and the in-batch loss in the step) at batch
+64 and 512, in float32 and in mixed bfloat16; goal: <= 3 ms per batch-64 step. With --data
+(a data/pairs folder made by `dvc repro prepare` at the configuration's settings, or a bundle
+of it made by --pack), it then runs the full training (50 epochs by default) and scores
+pairsDevTest as the evaluate stage does (validation threshold, flip TTA per params).
+--pack writes the arrays a configuration needs (recipe: people, val, test; reference:
+train, val, test) as each split's distinct images and indices, lzma-compressed: the recipe's
+fit the 64 MiB a run on the GPU machine may carry. Carry the keras, namex and optree wheels
+too, and run with PYTHONPATH=src (docs/performance.md).
 """
 
 import argparse
+import io
 import json
+import lzma
 import os
 import platform
 import time
@@ -22,43 +30,94 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def step_ms(p, batch: int, mixed: bool, steps: int = 30) -> float:
+SPLITS = {"recipe": ("people", "val", "test"), "reference": ("train", "val", "test")}
+
+
+def step_ms(p, batch: int, mixed: bool, steps: int) -> float:
+    """ms per step of `p`'s own trainer and input, on random images of as many people."""
     import keras
 
+    from lfw_siamese.objectives import objective_for
     from lfw_siamese.training import compiled_model, seed_everything
 
     keras.mixed_precision.set_global_policy("mixed_bfloat16" if mixed else "float32")
     seed_everything(0)
-    model = compiled_model(p.replace(batch_size=batch))
+    p = p.replace(batch_size=batch, pairs_per_epoch=steps * batch)
     rng = np.random.default_rng(0)
-    shape = (steps * batch, p.image_size, p.image_size, p.input_channels)
-    x = [rng.integers(0, 256, shape, dtype=np.uint8) for _ in range(2)]
-    y = rng.integers(0, 2, steps * batch).astype("float32")
-    model.fit(x, y, batch_size=batch, epochs=1, verbose=0)  # compile
+    shape = (2 * steps * batch, p.image_size, p.image_size, p.input_channels)
+    images = rng.integers(0, 256, shape, dtype=np.uint8)
+    n = steps * batch
+    people = {"image": images, "person": np.repeat(np.arange(n), 2).astype(np.int32)}
+    pairs = {"left": images[:n], "right": images[n:], "label": (np.arange(n) % 2)
+             .astype(np.uint8)}
+    objective = objective_for(p, pairs, people)
+    trainer = objective.trainer(compiled_model(p))
+    trainer.fit(objective.batches, epochs=1, verbose=0)  # compile
     start = time.perf_counter()
-    model.fit(x, y, batch_size=batch, epochs=1, verbose=0)
-    return 1000 * (time.perf_counter() - start) / steps
+    trainer.fit(objective.batches, epochs=1, verbose=0)
+    return 1000 * (time.perf_counter() - start) / len(objective.batches)
 
 
-def full_run(p, data: Path, epochs: int) -> dict:
+def pack(data: Path, config: str, out: Path) -> None:
+    """The splits `config` trains and scores on, as distinct images + indices, lzma'd."""
+    from lfw_siamese.dataset import load_arrays
+
+    arrays = {}
+    for split in SPLITS[config]:
+        d = load_arrays(data / f"{split}.npz")
+        if split == "people":
+            arrays.update({f"people/{k}": v for k, v in d.items()})
+            continue
+        both = np.concatenate([d["left"], d["right"]])
+        images, index = np.unique(both.reshape(len(both), -1), axis=0, return_inverse=True)
+        arrays[f"{split}/images"] = images.reshape((-1, *both.shape[1:]))
+        arrays[f"{split}/index"] = index.reshape(2, -1).astype(np.int32)
+        arrays[f"{split}/label"] = d["label"]
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    out.write_bytes(lzma.compress(buffer.getvalue(), preset=6))
+    print(f"-> {out}: {out.stat().st_size / 2**20:.1f} MiB ({', '.join(SPLITS[config])})")
+
+
+def load(data: Path, config: str) -> dict:
+    """{split: arrays} from a data/pairs folder or a --pack bundle."""
+    from lfw_siamese.dataset import load_arrays
+
+    if data.is_dir():
+        return {split: load_arrays(data / f"{split}.npz") for split in SPLITS[config]}
+    with np.load(io.BytesIO(lzma.decompress(data.read_bytes()))) as z:
+        flat = {k: z[k] for k in z.files}
+    splits = {}
+    for split in SPLITS[config]:
+        if split == "people":
+            splits[split] = {k.split("/")[1]: v for k, v in flat.items()
+                             if k.startswith("people/")}
+            continue
+        images, (left, right) = flat[f"{split}/images"], flat[f"{split}/index"]
+        splits[split] = {"left": images[left], "right": images[right],
+                         "label": flat[f"{split}/label"]}
+    return splits
+
+
+def full_run(p, data: Path, config: str, epochs: int) -> dict:
     import keras
 
     from lfw_siamese import metrics as m
-    from lfw_siamese.dataset import load_arrays
     from lfw_siamese.inference import score_pairs
     from lfw_siamese.training import train
 
     keras.mixed_precision.set_global_policy("float32")
-    split = {s: load_arrays(data / f"{s}.npz") for s in ("train", "val", "test")}
-    if split["train"]["left"].shape[-1] != p.channels:  # grayscale carried to save space
-        for d in split.values():
+    split = load(data, config)
+    if config == "reference" and split["train"]["left"].shape[-1] != p.channels:
+        for d in split.values():  # grayscale carried to save space
             d["left"], d["right"] = (np.repeat(d[k], p.channels, axis=-1)
                                      for k in ("left", "right"))
-    run = train(p.replace(epochs=epochs), split["val"], pairs=split["train"])
+    run = train(p.replace(epochs=epochs), split["val"], pairs=split.get("train"),
+                people=split.get("people"))
     model, rows, seconds = run.model, run.history, run.seconds
-    val = score_pairs(model, split["val"]["left"], split["val"]["right"])
+    val = score_pairs(model, split["val"]["left"], split["val"]["right"], p.tta)
     threshold = m.best_threshold(split["val"]["label"], val)
-    test = score_pairs(model, split["test"]["left"], split["test"]["right"])
+    test = score_pairs(model, split["test"]["left"], split["test"]["right"], p.tta)
     return {"epochs": len(rows), "train_seconds": round(seconds, 1), "threshold": threshold,
             "val_accuracy": m.accuracy(split["val"]["label"], val, threshold),
             "test": m.summary(split["test"]["label"], test, threshold), "history": rows}
@@ -66,17 +125,27 @@ def full_run(p, data: Path, epochs: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--config", choices=list(SPLITS), default="recipe",
+                        help="recipe (params.yaml) or reference (experiments/reference.yaml)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
-    parser.add_argument("--data", type=Path, help="a data/pairs folder: also run a full training")
+    parser.add_argument("--data", type=Path,
+                        help="a data/pairs folder or a --pack bundle: also run a full training")
     parser.add_argument("--epochs", type=int, default=50)
+    parser.add_argument("--steps", type=int, default=30, help="timed steps per measurement")
+    parser.add_argument("--pack", type=Path, metavar="OUT",
+                        help="write the --data folder's arrays to the bundle OUT and stop")
     args = parser.parse_args()
+    if args.pack:
+        pack(args.data or ROOT / "data" / "pairs", args.config, args.pack)
+        return
     import keras
 
     from lfw_siamese.experiments import load_set
     from lfw_siamese.params import load_params
 
-    reference = load_set("reference", ROOT / "experiments")["reference"]
-    p = load_params(ROOT / "params.yaml").replace(**reference)
+    p = load_params(ROOT / "params.yaml")
+    if args.config == "reference":
+        p = p.replace(**load_set("reference", ROOT / "experiments")["reference"])
     devices = "unknown"
     if keras.backend.backend() == "jax":
         import jax
@@ -85,19 +154,21 @@ def main() -> None:
     rows = []
     for batch in (64, 512):
         for mixed in (False, True):
-            ms = step_ms(p, batch, mixed)
+            ms = step_ms(p, batch, mixed, args.steps)
             rows.append({"batch": batch, "precision": "mixed_bfloat16" if mixed else "float32",
                          "ms/step": round(ms, 3), "pairs/s": round(batch / ms * 1000)})
             print(rows[-1], flush=True)
-    result = {"backend": keras.backend.backend(), "keras": keras.__version__,
+    result = {"config": args.config, "backend": keras.backend.backend(),
+              "keras": keras.__version__,
               "devices": devices, "host": platform.node(), "steps": rows,
               "goal_ms_per_batch64_step": 3.0}
     if args.data:
-        result["full_run"] = full_run(p, args.data, args.epochs)
+        result["full_run"] = full_run(p, args.data, args.config, args.epochs)
         print({k: v for k, v in result["full_run"].items() if k != "history"}, flush=True)
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "gpu.json").write_text(json.dumps(result, indent=2, default=float) + "\n")
-    print(f"-> {args.out / 'gpu.json'}")
+    out = args.out / f"gpu-{args.config}.json"
+    out.write_text(json.dumps(result, indent=2, default=float) + "\n")
+    print(f"-> {out}")
 
 
 if __name__ == "__main__":

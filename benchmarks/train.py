@@ -2,7 +2,7 @@
 
     python benchmarks/train.py [--steps 47] [--reference-steps 4] [--epochs 4]
                                [--only reference recipe recipe-v2 wide ...]
-                               [--variant now] [--name train]
+                               [--variant now] [--before REV] [--name train]
 
 For the reference configuration (experiments/reference.yaml), the recipe (params.yaml)
 and the previous recipe or candidates of experiments/levers-recipe-v2.yaml named in --only
@@ -16,21 +16,27 @@ run. numpy's rate is measured before the run and before and after each variant's
 and the ratio taken against the highest of them: on a shared machine the rate moves (198 to
 321 GFLOP/s on the Intel machine), and the highest is the conservative bound. For the
 recipe (and recipe v2, which reads the same arrays) it also compares epochs fed
-by the real input pipeline (pairs mined from data/pairs/people.npz and distorted on the fly)
-with epochs of batches already in memory.
+by the real input pipeline (pairs mined from data/pairs/people.npz every epoch) with epochs of
+batches already in memory. A configuration that augments distorts its images inside the
+train step, so both feeds include it (before the augmentation layer, the real input
+pipeline distorted them with PIL and "in memory" not at all).
 
 Each figure is measured in child processes, one per variant, so before and after come from
 one run: TensorFlow's oneDNN kernels off (its default on CPUs without AVX-512 VNNI/BF16,
 e.g. AMD EPYC), oneDNN on with Keras' tf.data autotuning (before `steady_tf_data`), and
 what the package now sets (oneDNN on, autotuning off: lfw_siamese/__init__.py, training.py);
 `--variant now bf16` adds the same under Keras' mixed bfloat16 policy (timing only).
+`--before REV` first times the package as it was at git revision REV (a temporary git
+worktree, oneDNN on, no autotune), and the speed-up column is then against it.
 """
 import argparse
 import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -119,6 +125,15 @@ def measure(only: list[str], steps: dict, epochs: int, keras_autotune: bool) -> 
     return {"rows": rows, "backend_rate": backend_matmul_flops(), "numpy_rates": numpy_rates}
 
 
+def checkout(rev: str) -> Path:
+    """A temporary git worktree of `rev`, its data/ this checkout's (the same arrays)."""
+    tree = Path(tempfile.mkdtemp(prefix="before-")) / "tree"
+    subprocess.run(["git", "worktree", "add", "-q", "--detach", str(tree), rev], cwd=ROOT,
+                   check=True)
+    (tree / "data").symlink_to(ROOT / "data")
+    return tree
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--steps", type=int, default=47, help="steps per timed epoch")
@@ -131,6 +146,8 @@ def main() -> None:
                         help="kernel settings to time: oneDNN off, on with Keras' tf.data "
                              "autotuning, as the package sets them now, or now with Keras' "
                              "mixed bfloat16 policy")
+    parser.add_argument("--before", metavar="REV",
+                        help="also time the package as it was at git revision REV (first)")
     parser.add_argument("--name", default="train",
                         help="results file: benchmarks/results/NAME.json")
     parser.add_argument("--child", choices=["keras-autotune", "steady"], help=argparse.SUPPRESS)
@@ -144,14 +161,24 @@ def main() -> None:
         return
     numpy_rates = [numpy_matmul_flops()]
     rows, extra = [], {}
+    child = ["--steps", str(args.steps), "--reference-steps", str(args.reference_steps),
+             "--epochs", str(args.epochs), "--only", *args.only]
+    runs = []  # (variant, command, environment)
+    if args.before:
+        tree = checkout(args.before)
+        runs.append((f"before ({args.before}, oneDNN on, no autotune)",
+                     [sys.executable, str(tree / "benchmarks/train.py"), *child,
+                      "--child", "steady"],
+                     {"TF_ENABLE_ONEDNN_OPTS": "1", "PYTHONPATH": str(tree / "src")}))
     for variant in [SHORT[v] for v in args.variant]:
         onednn, keras_autotune, policy = VARIANTS[variant]
-        cmd = [sys.executable, __file__, "--steps", str(args.steps), "--reference-steps",
-               str(args.reference_steps), "--epochs", str(args.epochs), "--policy", policy,
-               "--child", "keras-autotune" if keras_autotune else "steady", "--only", *args.only]
+        runs.append((variant, [sys.executable, __file__, *child, "--policy", policy, "--child",
+                               "keras-autotune" if keras_autotune else "steady"],
+                     {"TF_ENABLE_ONEDNN_OPTS": onednn}))
+    for variant, cmd, env in runs:
         start = time.perf_counter()
         out = subprocess.run(cmd, capture_output=True, text=True, check=True,
-                             env={**os.environ, "TF_ENABLE_ONEDNN_OPTS": onednn}).stdout
+                             env={**os.environ, **env}).stdout
         result = json.loads(out.strip().splitlines()[-1])
         extra[f"backend_matmul_gflops, {variant}"] = result["backend_rate"] / 1e9
         numpy_rates += result["numpy_rates"]
@@ -165,12 +192,14 @@ def main() -> None:
                          "epoch s": [round(e, 2) for e in r["epochs"]],
                          "GFLOP/s": rate / 1e9, "/ backend matmul": rate / result["backend_rate"]})
         print(f"{variant}: measured in {time.perf_counter() - start:.0f} s", file=sys.stderr)
+    if args.before:
+        subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, check=True)
     numpy_rate = max(numpy_rates)
     extra["numpy_matmul_gflops, each measurement"] = [round(r / 1e9, 1) for r in numpy_rates]
     extra["numpy_matmul_gflops"] = numpy_rate / 1e9
     for r in rows:
         r["/ numpy matmul"] = r["GFLOP/s"] * 1e9 / numpy_rate
-    first = SHORT[args.variant[0]]
+    first = runs[0][0]
     for r in rows:  # against the same model and feed in the first variant timed
         before = next(b for b in rows if b["variant"] == first
                       and (b["model"], b["fed from"]) == (r["model"], r["fed from"]))

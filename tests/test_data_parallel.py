@@ -67,3 +67,15 @@ def test_the_switch_refuses_a_bad_value_and_other_backends(monkeypatch):
         monkeypatch.setenv(DATA_PARALLEL, "1")
         with pytest.raises(LfwError, match="needs the JAX backend"):
             data_parallel({64})
+
+
+def test_jax_keeps_compiled_steps_in_a_cache_unless_told_otherwise(monkeypatch, tmp_path):
+    from lfw_siamese.backend import configure_environment
+
+    monkeypatch.delenv("JAX_COMPILATION_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    configure_environment()
+    assert os.environ["JAX_COMPILATION_CACHE_DIR"] == str(tmp_path / "lfw-siamese" / "jax")
+    monkeypatch.setenv("JAX_COMPILATION_CACHE_DIR", "/elsewhere")
+    configure_environment()
+    assert os.environ["JAX_COMPILATION_CACHE_DIR"] == "/elsewhere"

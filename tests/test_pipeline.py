@@ -251,3 +251,31 @@ def test_folds_spread_over_two_machines_are_not_trained_again(project, tmp_path)
             assert ((clone / f"metrics/view2/fold_{fold}.json").read_text()
                     == (machines["ab"[fold - 1]][0] / f"metrics/view2/fold_{fold}.json")
                     .read_text())
+
+
+def test_view2_folds_run_in_parallel_through_the_queue_and_git(project):
+    """`make view2 JOBS=2`: the stale folds (here two whose results were deleted) train as two
+    queued experiments at once, their results merge through git, no other fold trains."""
+    repo, env = project
+    run(["git", "checkout", "params.yaml"], repo, env)
+    run(["dvc", "repro", "view2/dvc.yaml"], repo, env)  # all ten folds finished
+    before = {k: json.loads((repo / f"metrics/view2/fold_{k}.json").read_text()) for k in (3, 4)}
+    for k in (3, 4):
+        for suffix in ("json", "csv"):
+            (repo / f"metrics/view2/fold_{k}.{suffix}").unlink()
+    run(["git", "add", "-A"], repo, env)
+    run(["git", "commit", "-qm", "View 2 with folds 3 and 4 to train"], repo, env)
+    script = [sys.executable, "scripts/view2.py", "--jobs", "2"]
+    (repo / "params.yaml").write_text((repo / "params.yaml").read_text() + "\n# edited\n")
+    refused = run(script, repo, env, check=False)
+    assert refused.returncode == 1 and "commit them" in refused.stderr
+    run(["git", "checkout", "params.yaml"], repo, env)
+    out = run(script, repo, env).stdout
+    assert "-n view2-fold-3 view2/dvc.yaml:fold@3" in out and "fold@4" in out
+    assert sum(f"-n view2-fold-{k} " in out for k in range(1, 11)) == 2
+    assert "View 2: folds [3, 4] from the queue" in run(["git", "log", "-1"], repo, env).stdout
+    for k in (3, 4):
+        fold = json.loads((repo / f"metrics/view2/fold_{k}.json").read_text())
+        assert fold["accuracy"] == before[k]["accuracy"]  # the same training, elsewhere
+    status = run(["dvc", "status", "--json", "view2/dvc.yaml"], repo, env).stdout
+    assert json.loads(status) == {}
