@@ -124,7 +124,8 @@ def test_an_unused_dependency_is_reported_as_stale():
 MODULES = {"keras": "keras", "numpy": "numpy", "pillow": "PIL", "pyyaml": "yaml",
            "matplotlib": "matplotlib", "tqdm": "tqdm", "gdown": "gdown", "dvclive": "dvclive",
            "opencv-python-headless": "cv2", "tensorflow-cpu": "tensorflow",
-           "tensorflow": "tensorflow", "pytest": "pytest", "hypothesis": "hypothesis"}
+           "tensorflow": "tensorflow", "pytest": "pytest", "hypothesis": "hypothesis",
+           "scikit-learn": "sklearn", "scikit-image": "skimage"}
 COMMANDS = {"dvc", "ruff"}
 
 
