@@ -60,6 +60,7 @@ def step_ms(p, batch: int, mixed: bool, steps: int) -> float:
 
 def pack(data: Path, config: str, out: Path) -> None:
     """The splits `config` trains and scores on, as distinct images + indices, lzma'd."""
+    from lfw_siamese.calibration import DistinctPairs
     from lfw_siamese.dataset import load_arrays
 
     arrays = {}
@@ -68,10 +69,9 @@ def pack(data: Path, config: str, out: Path) -> None:
         if split == "people":
             arrays.update({f"people/{k}": v for k, v in d.items()})
             continue
-        both = np.concatenate([d["left"], d["right"]])
-        images, index = np.unique(both.reshape(len(both), -1), axis=0, return_inverse=True)
-        arrays[f"{split}/images"] = images.reshape((-1, *both.shape[1:]))
-        arrays[f"{split}/index"] = index.reshape(2, -1).astype(np.int32)
+        distinct = DistinctPairs(d["left"], d["right"], d["label"])
+        arrays[f"{split}/images"] = distinct.images
+        arrays[f"{split}/index"] = np.stack([distinct.left, distinct.right]).astype(np.int32)
         arrays[f"{split}/label"] = d["label"]
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)

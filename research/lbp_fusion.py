@@ -72,12 +72,18 @@ def descriptor(train_x, person, dims: int, lda: bool):
     return lambda x: model.transform(pca.transform(x))
 
 
-def net_scores(model_path: Path, split: dict, tta: bool) -> np.ndarray:
+def net_scores(model_path: Path, splits: list[dict], tta: bool) -> list[np.ndarray]:
+    """The net's score of each split's pairs, as the evaluate stage computes it."""
     from lfw_siamese.inference import score_pairs
     from lfw_siamese.saving import load_model
 
     model = load_model(model_path)
-    return score_pairs(model, split["left"], split["right"], tta)
+    return [score_pairs(model, s["left"], s["right"], tta) for s in splits]
+
+
+def logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, 1e-7, 1 - 1e-7)
+    return np.log(p / (1 - p))
 
 
 def judged(label, scores, threshold) -> dict:
@@ -128,13 +134,11 @@ def main() -> None:
                 if best is None or row["val_auc"] > best[0]["val_auc"]:
                     best = row, val_cos, cosine(*(project(x) for x in feats["test"]))
     row, lbp_val, lbp_test = best
-    net_val = net_scores(args.model, val, p.tta)
-    net_test = net_scores(args.model, test, p.tta)
-    logit = np.log(np.clip(net_val, 1e-7, 1 - 1e-7) / np.clip(1 - net_val, 1e-7, 1))
-    logit_test = np.log(np.clip(net_test, 1e-7, 1 - 1e-7) / np.clip(1 - net_test, 1e-7, 1))
-    fusion = LogisticRegression().fit(np.stack([logit, lbp_val], 1), val["label"])
-    fused_val = fusion.predict_proba(np.stack([logit, lbp_val], 1))[:, 1]
-    fused_test = fusion.predict_proba(np.stack([logit_test, lbp_test], 1))[:, 1]
+    net_val, net_test = net_scores(args.model, [val, test], p.tta)
+    pairs_val, pairs_test = (np.stack([logit(net), lbp_cos], 1)
+                             for net, lbp_cos in ((net_val, lbp_val), (net_test, lbp_test)))
+    fusion = LogisticRegression().fit(pairs_val, val["label"])
+    fused_val, fused_test = (fusion.predict_proba(x)[:, 1] for x in (pairs_val, pairs_test))
     weights = {"net_logit": float(fusion.coef_[0, 0]), "lbp_cosine": float(fusion.coef_[0, 1]),
                "offset": float(fusion.intercept_[0])}
     result = {"model": str(args.model), "size": args.size or p.image_size, "descriptor": row,

@@ -127,3 +127,20 @@ def synthetic_people(n_people, per_person, size, seed):
               for b in bases for _ in range(per_person)]
     return {"image": np.clip(images, 0, 255).astype(np.uint8)[..., None],
             "person": np.repeat(np.arange(n_people), per_person).astype(np.int32)}
+
+
+# The recipe's path at a tiny size: in-batch negatives on mined pairs, augmentation, dropout,
+# calibration (on 35 distinct images); what the resume and data-parallel tests train.
+TINY_RECIPE = RECIPE.replace(image_size=32, filters=[8, 8, 16, 16], dense_units=16,
+                             pairs_per_epoch=96, batch_size=16, epochs=4)
+
+
+def tiny_recipe_data() -> tuple[dict, dict]:
+    """(training people, validation pairs of other people) for TINY_RECIPE."""
+    from lfw_siamese.mining import mine_pairs
+
+    people = synthetic_people(30, 3, 32, seed=1)
+    unseen = synthetic_people(12, 3, 32, seed=2)
+    left, right, label = mine_pairs(unseen["person"], 64, np.random.default_rng(0))
+    return people, {"left": unseen["image"][left], "right": unseen["image"][right],
+                    "label": label}

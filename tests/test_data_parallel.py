@@ -13,23 +13,14 @@ from lfw_siamese.errors import LfwError
 
 from .conftest import ROOT
 
-# The recipe's path at a tiny size (in-batch negatives, augmentation, calibration on 35
-# distinct images, which do not split over 2 devices): per-epoch losses and validation AUC.
+# TINY_RECIPE for 3 epochs: per-epoch losses and validation AUC.
 TRAIN = """
 import json
-import numpy as np
-from lfw_siamese.mining import mine_pairs
-from lfw_siamese.params import load_params
 from lfw_siamese.training import train
-from tests.conftest import ROOT, synthetic_people
+from tests.conftest import TINY_RECIPE, tiny_recipe_data
 
-p = load_params(ROOT / "params.yaml").replace(
-    image_size=32, filters=[8, 8, 16, 16], dense_units=16, pairs_per_epoch=96, batch_size=16,
-    epochs=3)
-unseen = synthetic_people(12, 3, 32, seed=2)
-left, right, label = mine_pairs(unseen["person"], 64, np.random.default_rng(0))
-val = {"left": unseen["image"][left], "right": unseen["image"][right], "label": label}
-run = train(p, val, people=synthetic_people(30, 3, 32, seed=1))
+people, val = tiny_recipe_data()
+run = train(TINY_RECIPE.replace(epochs=3), val, people=people)
 print(json.dumps({"devices": run.devices, "loss": [r["loss"] for r in run.history],
                   "val_auc": [r["val_auc"] for r in run.history]}))
 """

@@ -6,18 +6,12 @@ import numpy as np
 import pytest
 
 from lfw_siamese.checkpoint import FILE
-from lfw_siamese.mining import mine_pairs
-from lfw_siamese.params import load_params
 from lfw_siamese.training import train
 
-from .conftest import ROOT, synthetic_people
+from .conftest import TINY_RECIPE as P
+from .conftest import tiny_recipe_data as data
 
 pytestmark = pytest.mark.slow  # each trains a few epochs
-
-# The recipe's path at a tiny size: in-batch negatives on mined pairs, augmentation, dropout.
-P = load_params(ROOT / "params.yaml").replace(
-    image_size=32, filters=[8, 8, 16, 16], dense_units=16, pairs_per_epoch=96, batch_size=16,
-    epochs=4)
 
 
 class Killed(Exception):
@@ -29,14 +23,6 @@ def kill_after(epoch):
         if row["epoch"] == epoch:
             raise Killed  # like SIGKILL right after the epoch's checkpoint
     return log
-
-
-def data():
-    people = synthetic_people(30, 3, 32, seed=1)
-    unseen = synthetic_people(12, 3, 32, seed=2)
-    left, right, label = mine_pairs(unseen["person"], 64, np.random.default_rng(0))
-    return people, {"left": unseen["image"][left], "right": unseen["image"][right],
-                    "label": label}
 
 
 def untimed(rows):

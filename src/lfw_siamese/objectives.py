@@ -125,15 +125,17 @@ def views(siamese: keras.Model, p: Params) -> tuple[list, list]:
 
 
 def augmented_trainer(siamese: keras.Model, p: Params) -> keras.Model:
-    """The siamese model behind the augmentation layer, compiled as `compiled_model` does."""
+    """The siamese model behind the augmentation layer, compiled for labelled pairs."""
     inputs, seen = views(siamese, p)
-    trainer = keras.Model(inputs, siamese(seen), name="augmented_siamese")
-    trainer.compile(optimizer=make_optimizer(p), loss=make_loss(p), metrics=pair_metrics())
-    return trainer
+    return compile_for_pairs(keras.Model(inputs, siamese(seen), name="augmented_siamese"), p)
 
 
-def pair_metrics() -> list:
-    return [keras.metrics.BinaryAccuracy(name="accuracy"), keras.metrics.AUC(name="auc")]
+def compile_for_pairs(model: keras.Model, p: Params) -> keras.Model:
+    """`model` (pairs -> P(same)) compiled with p's optimizer and loss, accuracy and AUC."""
+    model.compile(optimizer=make_optimizer(p), loss=make_loss(p),
+                  metrics=[keras.metrics.BinaryAccuracy(name="accuracy"),
+                           keras.metrics.AUC(name="auc")])
+    return model
 
 
 def in_batch_trainer(model: keras.Model, p: Params, classes: int = 0) -> keras.Model:

@@ -16,10 +16,9 @@ import keras
 
 from .backend import configure_keras, data_parallel
 from .checkpoint import Checkpoint, restore, run_key
-from .losses import make_loss
 from .model import siamese_for
-from .objectives import objective_for, pair_metrics
-from .optimizers import learning_rate, make_optimizer
+from .objectives import compile_for_pairs, objective_for
+from .optimizers import learning_rate
 from .params import Params
 
 
@@ -89,9 +88,7 @@ def seed_everything(seed: int) -> None:
 
 def compiled_model(p: Params) -> keras.Model:
     """The siamese model for `p`, compiled with its optimizer, loss, accuracy and AUC."""
-    model = siamese_for(p)
-    model.compile(optimizer=make_optimizer(p), loss=make_loss(p), metrics=pair_metrics())
-    return model
+    return compile_for_pairs(siamese_for(p), p)
 
 
 class EpochLog(keras.callbacks.Callback):
