@@ -1,10 +1,14 @@
 """Stage `evaluate`: score the validation and test (pairsDevTest) pairs with the trained model.
 
-The decision threshold is the one with the best validation accuracy, never chosen on test.
-With `tta`, each score is the mean over the pair and its left-right flipped copy.
+With `tta`, the net's score of a pair is the mean over the pair and its left-right flipped
+copy. With `fusion: lbp`, each pair's score is the fusion of the net's score with the cosine
+of the LBP descriptor (data/descriptor.npz), a logistic regression fitted on the validation
+pairs. The decision threshold is the one with the best validation accuracy, never chosen on
+test. The net alone is reported too, at its own validation threshold.
 Writes data/verifier.json (what `lfw-siamese verify` needs besides the model: preprocessing,
-TTA, threshold), metrics/evaluate.json (the headline figures: what `dvc exp show` lists),
-metrics/evaluate_detail.json (also losses, precision, recall, confusion counts),
+TTA, fusion, threshold), metrics/evaluate.json (the headline figures: what `dvc exp show`
+lists), metrics/evaluate_detail.json (also the net's loss, precision, recall, confusion
+counts),
 metrics/roc.csv (test), metrics/confusion.csv,
 metrics/predictions.csv (every validation and test pair with its score),
 metrics/misclassified.csv and the PNGs metrics/plots/evaluation.png and
@@ -14,7 +18,7 @@ metrics/plots/misclassified.png.
 from lfw_siamese.errors import run_stage
 from lfw_siamese.fsutil import write_csv, write_json
 from lfw_siamese.params import load_params
-from lfw_siamese.paths import CARD, METRICS, MODEL, PAIRS, PLOTS
+from lfw_siamese.paths import CARD, DESCRIPTOR, METRICS, MODEL, PAIRS, PLOTS
 
 GALLERY = 6  # most confidently wrong test pairs shown per kind of error
 
@@ -25,35 +29,49 @@ def main() -> None:
 
     from lfw_siamese import metrics as m
     from lfw_siamese.dataset import load_arrays
+    from lfw_siamese.descriptor import Descriptor
+    from lfw_siamese.fusion import fit_and_fuse
     from lfw_siamese.inference import score_pairs
     from lfw_siamese.losses import make_loss
     from lfw_siamese.plots import evaluation, gallery
     from lfw_siamese.saving import load_model
 
+    descriptor = Descriptor.load(DESCRIPTOR) if p.fusion == "lbp" else None
     model = load_model(MODEL)
     loss = make_loss(p)
-    data, scores = {}, {}
-    for split in ("val", "test"):
-        data[split] = load_arrays(PAIRS / f"{split}.npz")
-        d = data[split]
-        scores[split] = score_pairs(model, d["left"], d["right"], p.tta)
+    data = {split: load_arrays(PAIRS / f"{split}.npz") for split in ("val", "test")}
+    net = {split: score_pairs(model, d["left"], d["right"], p.tta) for split, d in data.items()}
+    fusion, scores = None, net
+    if descriptor is not None:
+        cosines = {split: descriptor.pair_cosines(d["left"], d["right"], p.channels)
+                   for split, d in data.items()}
+        fusion, scores = fit_and_fuse(net, cosines, data["val"]["label"], "val")
     threshold = m.best_threshold(data["val"]["label"], scores["val"])
-    report, rocs = {"threshold": threshold}, {}
+    net_threshold = m.best_threshold(data["val"]["label"], net["val"])
+    report = {"threshold": threshold, "fusion": fusion and fusion.as_dict(),
+              "net": {"threshold": net_threshold}}
+    rocs = {}
     for split in ("val", "test"):
         y, s = data[split]["label"], scores[split]
+        report[split] = {"pairs": len(y), **m.summary(y, s, threshold)}
         value = keras.ops.convert_to_numpy(
-            loss(y[:, None].astype("float32"), s[:, None].astype("float32")))
-        report[split] = {"loss": float(value), "pairs": len(y), **m.summary(y, s, threshold)}
+            loss(y[:, None].astype("float32"), net[split][:, None].astype("float32")))
+        report["net"][split] = {"loss": float(value),
+                                **m.summary(y, net[split], net_threshold)}
         fpr, tpr = m.roc_curve(y, s)
         rocs[split] = (fpr, tpr, report[split]["auc"])
     test = data["test"]
     write_json(METRICS / "evaluate_detail.json", report)
     write_json(METRICS / "evaluate.json", {  # the threshold is in the detail and the card
         "test": {k: report["test"][k] for k in ("accuracy", "auc", "eer", "accuracy_at_0.5")},
-        "val": {k: report["val"][k] for k in ("accuracy", "auc")}})
+        "val": {k: report["val"][k] for k in ("accuracy", "auc")},
+        "net": {f"{split}_{k}": report["net"][split][k]
+                for split in ("test", "val") for k in ("accuracy", "auc")}})
     write_json(CARD, {"model": str(MODEL), "release": p.release, "image_size": p.image_size,
                       "channels": p.channels, "crop": p.crop,
                       "context_crop": p.context_crop, "tta": p.tta,
+                      "descriptor": str(DESCRIPTOR) if fusion else None,
+                      "fusion": fusion and fusion.as_dict(),
                       "threshold": threshold, "val_accuracy": report["val"]["accuracy"]})
     fpr, tpr, _ = rocs["test"]
     write_csv(METRICS / "roc.csv", ["fpr", "tpr"],
@@ -84,6 +102,11 @@ def main() -> None:
     t = report["test"]
     print(f"test: accuracy {t['accuracy']:.4f} at threshold {threshold:.3f} (chosen on val), "
           f"{t['accuracy_at_0.5']:.4f} at 0.5, AUC {t['auc']:.4f}, EER {t['eer']:.4f}")
+    if fusion:
+        print(f"the net alone: {report['net']['test']['accuracy']:.4f}, AUC "
+              f"{report['net']['test']['auc']:.4f}; fused with the LBP descriptor "
+              f"(weights {fusion.net:.3f} on the net's logit, {fusion.descriptor:.3f} on the "
+              f"cosine, fitted on val)")
 
 
 if __name__ == "__main__":

@@ -6,6 +6,9 @@ not seen, choose the threshold and serve as the per-epoch monitor; early stoppin
 pairs from all images of their people (unrestricted).
 A killed fold resumes from its checkpoint (data/checkpoints/view2-fold-N/).
 Fold N trains with seed + N, so the folds are ten different initialisations.
+With `fusion: lbp`, the LBP descriptor is fitted on the training folds' people and fused with
+the net by a logistic regression fitted on the calibration fold; the net alone is recorded
+too (`net`).
 Writes data/view2/fold_N.keras, metrics/view2/fold_N.json and metrics/view2/fold_N.csv
 (every held-out pair's score).
 """
@@ -24,7 +27,8 @@ from lfw_siamese.view2 import (
     FOLDS,
     calibration_fold,
     fold_groups,
-    score_fold,
+    fold_result,
+    judge_fold,
     training_people,
 )
 
@@ -52,8 +56,23 @@ def main() -> None:
                       seed=p.seed + fold, checkpoint=paths.CHECKPOINTS / f"view2-fold-{fold}")
     model = run.model
     save_model(model, DATA / f"fold_{fold}.keras")
-    result, scores = score_fold(lambda left, right: score_pairs(model, left, right, p.tta),
-                                arrays)
+    net = {name: score_pairs(model, a["left"], a["right"], p.tta) for name, a in arrays.items()}
+    fusion, scores = None, net
+    if p.fusion == "lbp":
+        from lfw_siamese.descriptor import fit_descriptor, gray
+        from lfw_siamese.fusion import fit_and_fuse
+
+        descriptor = fit_descriptor(gray(people["image"], p.channels), people["person"],
+                                    p.lbp_cells, p.lbp_pca)
+        cosines = {name: descriptor.pair_cosines(a["left"], a["right"], p.channels)
+                   for name, a in arrays.items()}
+        fusion, scores = fit_and_fuse(net, cosines, arrays["calibration"]["label"],
+                                      "calibration")
+    result = judge_fold(scores, arrays)
+    if fusion:
+        alone = fold_result(*((arrays[k]["label"], net[k]) for k in ("calibration", "test")))
+        result |= {"fusion": fusion.as_dict(),
+                   "net": {k: alone[k] for k in ("threshold", "accuracy", "auc")}}
     write_json(METRICS / f"fold_{fold}.json", {
         "fold": fold, "calibration_fold": calibration_fold(fold), **result,
         "training": p.train_pairs, "epochs": len(run.history),

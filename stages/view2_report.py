@@ -41,6 +41,9 @@ def main() -> None:
     print(f"View 2 ({summary['training']}): {100 * summary['mean_accuracy']:.2f} ± "
           f"{100 * summary['standard_error']:.2f} % over {FOLDS} folds, mean AUC "
           f"{summary['mean_auc']:.4f}; per fold {np.round(summary['accuracy_per_fold'], 3)}")
+    if "net_mean_accuracy" in summary:
+        print(f"(the net alone, without the descriptor: "
+              f"{100 * summary['net_mean_accuracy']:.2f} %)")
     if "mean_accuracy_at_training_pairs_threshold" in summary:
         print(f"(with thresholds chosen on the training pairs instead of the calibration folds: "
               f"{100 * summary['mean_accuracy_at_training_pairs_threshold']:.2f} %)")

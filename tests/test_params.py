@@ -23,6 +23,7 @@ def test_reference_configuration_is_valid_and_the_reports():
     assert (p.epochs, p.batch_size, p.image_size, p.channels) == (50, 64, 105, 3)
     assert (p.twin, p.split, p.train_pairs, p.augment) == ("koch", "pairs", "dev", False)
     assert p.filters == (64, 128, 128, 256)
+    assert p.fusion == "none"  # the report's network alone
 
 
 def test_every_named_configuration_is_valid_at_every_size():
@@ -36,8 +37,9 @@ def test_every_named_configuration_is_valid_at_every_size():
 def test_the_sets_say_what_they_hold():
     assert set(set_names(EXPERIMENTS)) >= {"reference", "report", "recipes", "ablations"}
     recipes = load_set("recipes", EXPERIMENTS)
-    assert list(recipes) == ["recipe-v3", "recipe-v2", "recipe-v1"]
-    assert check_params({**DEFAULTS, **recipes["recipe-v3"]}) == check_params(DEFAULTS)
+    assert list(recipes) == ["recipe-v4", "recipe-v3", "recipe-v2", "recipe-v1"]
+    assert check_params({**DEFAULTS, **recipes["recipe-v4"]}) == check_params(DEFAULTS)
+    assert check_params({**DEFAULTS, **recipes["recipe-v3"]}).fusion == "none"
     v2 = check_params({**DEFAULTS, **recipes["recipe-v2"]})
     assert (v2.filters, v2.context_crop) == ((32, 32, 64, 128), 0)
     v1 = check_params({**DEFAULTS, **recipes["recipe-v1"]})
@@ -94,6 +96,9 @@ def test_unknown_key_is_named_with_a_suggestion():
         ("batch_norm", "yes", "batch_norm: got 'yes', expected true or false"),
         ("filters", [64, 128], "expected a list of 4 integers >= 1"),
         ("release", "lfw-a", "expected one of lfwa, lfw, lfw-funneled, lfw-deepfunneled"),
+        ("fusion", "hog", "fusion: got 'hog', expected one of lbp, none"),
+        ("lbp_cells", 0, "lbp_cells: got 0, expected an integer >= 1 and <= 32"),
+        ("lbp_pca", 0, "lbp_pca: got 0, expected an integer >= 1"),
     ],
 )
 def test_bad_values_say_what_is_allowed(key, value, expected):
@@ -151,6 +156,8 @@ def test_unreadable_files(tmp_path):
     (dict(context_pool=2), "context_pool: got 2, but context_crop is 0"),
     (dict(twin="lean", image_size=32, context_crop=200, context_pool=4),
      "context_pool: got 4, which leaves the context tower 8 px of image_size 32"),
+    (dict(fusion="lbp", image_size=65, lbp_cells=20),
+     "lbp_cells: got 20, cells of 3 px on image_size 65; each needs >= 4 px (lbp_cells <= 16)"),
 ])
 def test_combinations_that_cannot_work_are_refused(changes, expected):
     assert expected in problems(**{**DEFAULTS, **REFERENCE, **changes})
@@ -188,6 +195,8 @@ def test_grid_is_the_reference_reports_table():
                                         "epoch's pair indices"),
     ("val_pairs", 99_999_999, "val_pairs: 99999999 needs ~762.9 GiB for the validation pairs' "
                               "images"),
+    ("lbp_pca", 10**9, "lbp_pca: 1000000000 needs ~253,200.5 GiB for the PCA's components "
+                        "(11,328 features each)"),
     ("epochs", 10**400, "epochs: got 100000000000000000000000000000000000000… (401 characters), "
                         "expected an integer >= 1 and <= 100000"),  # no overflow, no wall
 ])

@@ -11,8 +11,8 @@ from lfw_siamese.view2 import (
     calibration_fold,
     fold_groups,
     fold_result,
+    judge_fold,
     mean_roc,
-    score_fold,
     split_folds,
     training_people,
 )
@@ -111,18 +111,17 @@ def test_the_mining_pool_holds_the_training_folds_people_only():
 def test_a_fold_is_judged_at_the_calibration_folds_threshold():
     """The scores of each group go to `fold_result` in their roles: swapping calibration and
     test (or training) changes the threshold and the accuracy."""
-    def group(scores, labels):
-        n = len(scores)
-        return {"left": np.array(scores, float), "right": np.zeros(n),
-                "label": np.array(labels, np.uint8)}
-
-    arrays = {"calibration": group([0.1, 0.2, 0.6, 0.7], [0, 0, 1, 1]),  # threshold 0.4
-              "test": group([0.3, 0.45, 0.9, 0.5], [0, 1, 1, 0]),
-              "training": group([0.2, 0.5, 0.8, 0.9], [0, 0, 1, 1])}  # threshold 0.65
-    result, scores = score_fold(lambda left, right: left, arrays)
+    scores = {"calibration": [0.1, 0.2, 0.6, 0.7],  # threshold 0.4
+              "test": [0.3, 0.45, 0.9, 0.5],
+              "training": [0.2, 0.5, 0.8, 0.9]}  # threshold 0.65
+    labels = {"calibration": [0, 0, 1, 1], "test": [0, 1, 1, 0], "training": [0, 0, 1, 1]}
+    arrays = {name: {"label": np.array(y, np.uint8)} for name, y in labels.items()}
+    result = judge_fold({k: np.array(v) for k, v in scores.items()}, arrays)
     assert result["threshold"] == pytest.approx(0.4) and result["accuracy"] == 0.75
     assert result["training_pairs_threshold"] == pytest.approx(0.65)
-    assert list(scores["test"]) == [0.3, 0.45, 0.9, 0.5]
+    swapped = judge_fold({**scores, "calibration": scores["test"], "test": scores["calibration"]},
+                         {**arrays, "calibration": arrays["test"], "test": arrays["calibration"]})
+    assert swapped["threshold"] != pytest.approx(0.4)
 
 
 def test_pair_arrays_look_images_up_by_file():

@@ -17,6 +17,10 @@ TRAINING_COPIES = 4
 ACTIVATION_COPIES = 6
 # Per pair of an epoch: the left, right and label indices (int64), and their shuffled copy.
 PAIR_BYTES = 2 * 3 * 8
+# The LBP descriptor: LFW's images (an upper bound on the training people's), each also
+# mirrored, and the features per cell (59 uniform codes at 3 radii); PCA works in float64.
+LFW_IMAGES = 13_233
+LBP_FEATURES_PER_CELL = 59 * 3
 
 
 def machine_memory() -> int:
@@ -78,6 +82,13 @@ def estimates(p) -> list[tuple[str, int, str]]:
     if p.loss == "batch_softmax":
         found.append(("batch_size", p.batch_size**2 * FLOAT * ACTIVATION_COPIES,
                       "for the in-batch loss's similarity matrix"))
+    if p.fusion == "lbp":
+        features = p.lbp_cells**2 * LBP_FEATURES_PER_CELL
+        found += [("lbp_cells", 2 * LFW_IMAGES * features * FLOAT * 3,
+                   f"for the LBP histograms of the training images and their mirrors "
+                   f"({features:,} features each)"),
+                  ("lbp_pca", p.lbp_pca * features * 8 * 3,
+                   f"for the PCA's components ({features:,} features each)")]
     return found
 
 

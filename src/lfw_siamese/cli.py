@@ -3,9 +3,10 @@
     lfw-siamese verify a.jpg b.jpg [--json] [--all-faces | --lfw-framed]
     lfw-siamese verify --pairs pairs.csv [--json] [--stop-on-error]   # columns left,right
 
-The model (data/model.keras) and its card (data/verifier.json, written by the evaluate
-stage: preprocessing, test-time augmentation and the threshold chosen on validation) come
-from `dvc repro`. Each photo is turned upright (EXIF), its largest face found and framed as
+The model (data/model.keras), the LBP descriptor fused with it (data/descriptor.npz) and
+their card (data/verifier.json, written by the evaluate stage: preprocessing, test-time
+augmentation, the fusion's weights and the threshold chosen on validation) come from
+`dvc repro`. Each photo is turned upright (EXIF), its largest face found and framed as
 LFW frames faces (lfw_siamese.faces), then preprocessed exactly as in training;
 `--lfw-framed` skips detection for photos framed like LFW's already. With `--pairs`, a row
 whose photo cannot be used (unreadable, no face, too small) gets its reason in an `error`
@@ -22,8 +23,10 @@ from pathlib import Path
 import numpy as np
 
 from .backend import configure_environment
+from .descriptor import Descriptor
 from .errors import LfwError
 from .faces import Face, network_input
+from .fusion import Fusion
 from .params import regions
 from .paths import CARD, MODEL
 
@@ -37,6 +40,10 @@ def read_card(path: Path) -> dict:
     except json.JSONDecodeError as exc:
         raise LfwError(f"{path}: not valid JSON ({exc})") from None
     missing = {"image_size", "channels", "crop", "tta", "threshold"} - set(card)
+    if card.get("fusion") and not (isinstance(card["fusion"], dict)
+                                   and set(card["fusion"]) == {"net", "descriptor", "offset"}
+                                   and card.get("descriptor")):
+        missing.add("descriptor and fusion weights (net, descriptor, offset)")
     if missing:
         raise LfwError(f"{path}: missing {', '.join(sorted(missing))} (re-run `dvc repro`)")
     return card
@@ -108,7 +115,7 @@ def verify(pairs, model_path: Path, card_path: Path, progress: bool = False,
     errors = [next((loaded[p] for p in pair if isinstance(loaded[p], str)), None)
               for pair in pairs]
     good = [pair for pair, error in zip(pairs, errors, strict=True) if error is None]
-    scores = iter(_scores(good, loaded, model_path, card["tta"]))
+    scores = iter(_scores(good, loaded, model_path, card))
     threshold = float(card["threshold"])
     results = []
     for (a, b), error in zip(pairs, errors, strict=True):
@@ -128,17 +135,23 @@ def verify(pairs, model_path: Path, card_path: Path, progress: bool = False,
     return results
 
 
-def _scores(pairs, loaded: dict, model_path: Path, tta: bool) -> np.ndarray:
-    """The model's score of each pair of loaded photos."""
+def _scores(pairs, loaded: dict, model_path: Path, card: dict) -> np.ndarray:
+    """The score of each pair of loaded photos: the model's, fused with the descriptor's
+    cosine as the card says."""
     if not pairs:
         return np.empty(0)
     from .inference import score_pairs
     from .saving import load_model
 
+    descriptor = Descriptor.load(Path(card["descriptor"])) if card.get("fusion") else None
     model = load_model(model_path)
     left = np.stack([loaded[a][0] for a, _ in pairs])
     right = np.stack([loaded[b][0] for _, b in pairs])
-    return score_pairs(model, left, right, tta)
+    scores = score_pairs(model, left, right, card["tta"])
+    if descriptor is None:
+        return scores
+    return Fusion(**card["fusion"])(scores, descriptor.pair_cosines(left, right,
+                                                                    card["channels"]))
 
 
 def describe(path: str, face: dict | None) -> str:

@@ -26,8 +26,8 @@ from .releases import RELEASES
 
 PARAMS_FILE = Path("params.yaml")
 # The stages that read parameters, each with its own data/params/<stage>.json.
-STAGES = ("download", "prepare", "view2_prepare", "analyze", "train", "evaluate", "view2_fold",
-          "view2_report")
+STAGES = ("download", "prepare", "view2_prepare", "analyze", "describe", "train", "evaluate",
+          "view2_fold", "view2_report")
 
 
 @dataclass(frozen=True)
@@ -155,6 +155,10 @@ class Params:
     seed: int = param(Number(int, 0, MAX_SEED), *TRAINING_STAGES)
     # evaluation
     tta: bool = param(Flag(), "evaluate", "view2_fold")
+    # descriptor fused with the net
+    fusion: str = param(Choice(("lbp", "none")), "describe", "evaluate", "view2_fold")
+    lbp_cells: int = param(Number(int, 1, 32), "describe", "view2_fold")
+    lbp_pca: int = param(Number(int, 1), "describe", "view2_fold")
 
     @property
     def crops(self) -> tuple[int, ...]:
@@ -212,6 +216,11 @@ def _combinations(p: dict) -> list[str]:
     if p.get("identity_weight", 0) > 0 and p.get("loss") != "batch_softmax":
         problems.append("identity_weight: > 0 needs loss: batch_softmax (identities are learned "
                         "from its batches of same-person pairs)")
+    if p.get("fusion") == "lbp" and p.get("image_size", 250) // p.get("lbp_cells", 1) < 4:
+        problems.append(f"lbp_cells: got {p['lbp_cells']}, cells of "
+                        f"{p['image_size'] // p['lbp_cells']} px on image_size "
+                        f"{p['image_size']}; each needs >= 4 px (lbp_cells <= "
+                        f"{p['image_size'] // 4})")
     return problems
 
 

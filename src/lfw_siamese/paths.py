@@ -9,6 +9,7 @@ PAIR_LISTS = LFW / "pairs"               #   pairsDevTrain.txt, pairsDevTest.txt
 RELEASE_CARD = LFW / "release.json"      #   what was verified
 DOWNLOADS = Path("data/downloads")       # cache of downloaded archives (checked, not trusted)
 PAIRS = Path("data/pairs")               # prepare: {train,val,test,people}.npz
+DESCRIPTOR = Path("data/descriptor.npz")  # describe: the LBP descriptor's projection
 MODEL = Path("data/model.keras")         # train
 CHECKPOINTS = Path("data/checkpoints")   #   checkpoints of unfinished runs (not tracked)
 CARD = Path("data/verifier.json")        # evaluate: what `lfw-siamese verify` needs

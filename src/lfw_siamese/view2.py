@@ -54,12 +54,12 @@ def training_people(data: dict, training: list[Pair]) -> dict:
             "files": data["files"][pool]}
 
 
-def score_fold(score, arrays: dict) -> tuple[dict, dict]:
-    """Each group's arrays scored by `score(left, right)`, and their `fold_result`: the
-    threshold chosen on the calibration fold, applied to the test fold."""
-    scores = {name: score(a["left"], a["right"]) for name, a in arrays.items()}
+def judge_fold(scores: dict, arrays: dict) -> dict:
+    """The `fold_result` of each group's pair scores (a dict like `arrays`: training,
+    calibration, test): the threshold chosen on the calibration fold, applied to the test
+    fold."""
     labelled = {name: (arrays[name]["label"], s) for name, s in scores.items()}
-    return fold_result(labelled["calibration"], labelled["test"], labelled["training"]), scores
+    return fold_result(labelled["calibration"], labelled["test"], labelled["training"])
 
 
 def mean_roc(curves: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
@@ -84,6 +84,10 @@ def aggregate(folds: list[dict]) -> dict:
         "accuracy_per_fold": [round(float(a), 4) for a in acc],
         "threshold_per_fold": [round(float(f["threshold"]), 6) for f in folds],
     }
+    nets = [f.get("net", {}).get("accuracy") for f in folds]
+    if None not in nets:  # folds fused with a descriptor: the net alone, for comparison
+        summary["net_mean_accuracy"] = float(np.mean(nets))
+        summary["net_accuracy_per_fold"] = [round(float(a), 4) for a in nets]
     seen = [f.get("accuracy_at_training_pairs_threshold") for f in folds]
     if None not in seen:  # folds scored since the calibration fold was held out
         summary["mean_accuracy_at_training_pairs_threshold"] = float(np.mean(seen))

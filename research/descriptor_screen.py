@@ -1,0 +1,93 @@
+"""Screen the LBP descriptor's settings on validation: which `lbp_cells` and `lbp_pca`?
+
+    python research/descriptor_screen.py [--model data/model.keras] [--cells 6 8 10]
+                                         [--pca 400 600 800 1000] [--out FILE]
+
+On the prepared arrays (data/pairs), as the pipeline fits it (lfw_siamese.descriptor: LBP
+histograms of the training people and their mirrors, PCA-whitened, LDA): for each grid and PCA
+size, the validation AUC of the descriptor alone, and of its fusion with the net (the model's
+validation scores as `evaluate` computes them; the fusion's accuracy and AUC are 10-fold
+cross-validated over the validation pairs, so the three fitted numbers are never judged on
+the pairs they were fitted on). Also the correlation of the two systems' validation errors
+(fusion pays when they differ). Test pairs are not read.
+"""
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import cross_val_predict
+
+from lfw_siamese import metrics as m
+from lfw_siamese.dataset import load_arrays
+from lfw_siamese.descriptor import (
+    cosines,
+    fit_projection,
+    gray,
+    lbp_histograms,
+    mirrored_histograms,
+)
+from lfw_siamese.fusion import logit
+from lfw_siamese.params import load_params
+from lfw_siamese.paths import MODEL, PAIRS
+
+
+def judged(labels, scores) -> dict:
+    """Accuracy at the best threshold on these pairs, and AUC."""
+    fpr, tpr = m.roc_curve(labels, scores)[:2]
+    return {"accuracy": m.accuracy(labels, scores, m.best_threshold(labels, scores)),
+            "auc": m.auc(fpr, tpr)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model", type=Path, default=MODEL)
+    parser.add_argument("--cells", type=int, nargs="+", default=[6, 8, 10])
+    parser.add_argument("--pca", type=int, nargs="+", default=[400, 600, 800, 1000])
+    parser.add_argument("--out", type=Path, default=Path("docs/results/lbp-fusion/screen.json"))
+    args = parser.parse_args()
+    p = load_params()
+    from lfw_siamese.inference import score_pairs
+    from lfw_siamese.saving import load_model
+
+    people, val = load_arrays(PAIRS / "people.npz"), load_arrays(PAIRS / "val.npz")
+    y = val["label"]
+    net = score_pairs(load_model(args.model), val["left"], val["right"], p.tta)
+    # each distinct validation image once
+    files = np.concatenate([val["left_file"], val["right_file"]])
+    _, first, index = np.unique(files, return_index=True, return_inverse=True)
+    faces = gray(np.concatenate([val["left"], val["right"]])[first], p.channels)
+    left, right = index[:len(y)], index[len(y):]
+    net_threshold = m.best_threshold(y, net)
+    net_wrong = (net > net_threshold) != (y == 1)
+    rows = []
+    for cells in args.cells:
+        start = time.perf_counter()
+        train = mirrored_histograms(gray(people["image"], p.channels), people["person"], cells)
+        histograms = lbp_histograms(faces, cells)
+        for dims in args.pca:
+            projected = fit_projection(*train, cells, dims).project(histograms)
+            cosine = cosines(projected[left], projected[right])
+            inputs = np.stack([logit(net), cosine], 1)
+            fused = cross_val_predict(LogisticRegression(), inputs, y, cv=10,
+                                      method="predict_proba")[:, 1]
+            wrong = (cosine > m.best_threshold(y, cosine)) != (y == 1)
+            rows.append({"lbp_cells": cells, "lbp_pca": dims, "alone": judged(y, cosine),
+                         "fused": judged(y, fused),
+                         "error_correlation": float(np.corrcoef(net_wrong, wrong)[0, 1]),
+                         "seconds": round(time.perf_counter() - start, 1)})
+            print(json.dumps(rows[-1]), flush=True)
+            start = time.perf_counter()
+    result = {"model": str(args.model), "net": judged(y, net), "screen": rows}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=1) + "\n")
+    best = max(rows, key=lambda r: r["fused"]["auc"])
+    print(f"net alone: {result['net']}; best fused AUC: lbp_cells {best['lbp_cells']}, "
+          f"lbp_pca {best['lbp_pca']}: {best['fused']}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,131 @@
+"""A classical face descriptor, fused with the net: the route of the LFW results page's best
+methods without deep nets (high-dim LBP, Fisher vector faces).
+
+Uniform LBP codes (8 neighbours at radii 1-3, scikit-image) are histogrammed over a grid of
+cells of the net's own input (the aligned face crop), square-rooted and normalised. A
+projection fitted on the training people and their mirror images (PCA with whitening, then
+LDA, scikit-learn) is stored as one affine map with its grid, so that applying it needs numpy
+and scikit-image only. Two faces are compared by the cosine of their projections.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .errors import LfwError
+from .fsutil import atomic_output
+
+CODES = 59  # non-rotation-invariant uniform patterns of 8 neighbours
+RADII = (1, 2, 3)
+
+
+def gray(images: np.ndarray, channels: int) -> np.ndarray:
+    """(N, side, side) uint8: the first region's `channels` channels averaged."""
+    first = images[..., :channels]
+    return first[..., 0] if channels == 1 else first.mean(-1).round().astype(np.uint8)
+
+
+def lbp_histograms(faces: np.ndarray, cells: int) -> np.ndarray:
+    """(N, cells² · CODES · len(RADII)) float32: per gray face (N, side, side), the square
+    root of its normalised histograms of uniform LBP codes, one per cell and radius."""
+    from skimage.feature import local_binary_pattern
+
+    side = faces.shape[1]
+    if faces.ndim != 3 or faces.shape[2] != side or side < cells:
+        raise LfwError(f"LBP: expected square gray faces of at least {cells} px, got shape "
+                       f"{faces.shape[1:]}")
+    rows = np.minimum(np.arange(side) // (side // cells), cells - 1)
+    cell = (rows[:, None] * cells + rows[None, :]) * CODES
+    bins = cells * cells * CODES
+    out = np.empty((len(faces), bins * len(RADII)), np.float32)
+    for i, face in enumerate(faces):
+        counts = [np.bincount((cell + local_binary_pattern(face, 8, r, method="nri_uniform")
+                               .astype(np.int64)).ravel(), minlength=bins) for r in RADII]
+        hist = np.concatenate(counts).astype(np.float32)
+        out[i] = np.sqrt(hist / hist.sum())
+    return out
+
+
+@dataclass(frozen=True)
+class Descriptor:
+    """A face's LBP histograms on a `cells` grid, projected by (x - mean) @ weights - offset
+    (PCA-whitening then LDA, fitted on the training people)."""
+
+    cells: int
+    mean: np.ndarray     # (D,)
+    weights: np.ndarray  # (D, K)
+    offset: np.ndarray   # (K,)
+
+    def __call__(self, faces: np.ndarray) -> np.ndarray:
+        """(N, K) projections of gray faces (N, side, side)."""
+        return self.project(lbp_histograms(faces, self.cells))
+
+    def project(self, histograms: np.ndarray) -> np.ndarray:
+        """(N, K) projections of faces' `lbp_histograms`."""
+        return (histograms - self.mean) @ self.weights - self.offset
+
+    def pair_cosines(self, left: np.ndarray, right: np.ndarray, channels: int) -> np.ndarray:
+        """Cosine of the projections of each (left[i], right[i]) pair of network inputs
+        (N, side, side, channels per region)."""
+        return cosines(self(gray(left, channels)), self(gray(right, channels)))
+
+    def save(self, path: Path) -> None:
+        with atomic_output(path) as tmp, open(tmp, "wb") as f:
+            np.savez(f, cells=self.cells, mean=self.mean, weights=self.weights,
+                     offset=self.offset)
+
+    @classmethod
+    def load(cls, path: Path) -> "Descriptor":
+        try:
+            with np.load(path) as d:
+                return cls(int(d["cells"]), d["mean"], d["weights"], d["offset"])
+        except FileNotFoundError:
+            raise LfwError(f"{path}: no fitted descriptor; run `dvc repro`") from None
+        except KeyError:
+            raise LfwError(f"{path}: no descriptor in it (it was written with fusion: none); "
+                           "run `dvc repro` with fusion: lbp") from None
+
+
+def fit_descriptor(faces: np.ndarray, person: np.ndarray, cells: int, dims: int) -> Descriptor:
+    """Fit the projection on gray faces of the training people and their mirror images (each
+    the same person as its original): PCA to `dims` with whitening, then LDA over the people."""
+    return fit_projection(*mirrored_histograms(faces, person, cells), cells, dims)
+
+
+def mirrored_histograms(faces: np.ndarray, person: np.ndarray, cells: int):
+    """The `lbp_histograms` of the faces, then of their mirror images; and the person of each."""
+    return (lbp_histograms(np.concatenate([faces, faces[:, :, ::-1]]), cells),
+            np.concatenate([person, person]))
+
+
+def fit_projection(features: np.ndarray, person: np.ndarray, cells: int,
+                   dims: int) -> Descriptor:
+    """PCA of `features` to `dims` with whitening, then LDA over `person`, as one map."""
+    from sklearn.decomposition import PCA
+    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+
+    limit = min(features.shape)
+    if not 1 <= dims <= limit:
+        raise LfwError(f"lbp_pca: got {dims}, at most {limit} possible here ({len(features)} "
+                       f"training images with their mirrors, {features.shape[1]} features)")
+    classes = len(np.unique(person))
+    if classes < 2:
+        raise LfwError("descriptor: LDA needs at least two training people")
+    pca = PCA(dims, whiten=True, random_state=0).fit(features)
+    lda = LinearDiscriminantAnalysis(n_components=min(dims, classes - 1))
+    lda.fit(pca.transform(features), person)
+    # pca.transform: (x - mean_) @ components_.T / sqrt(explained_variance_);
+    # lda.transform: (z - xbar_) @ scalings_[:, :k]; composed into one affine map.
+    whiten = pca.components_.T / np.sqrt(pca.explained_variance_)
+    scalings = lda.scalings_[:, :lda.n_components]
+    return Descriptor(cells, pca.mean_.astype(np.float32),
+                      (whiten @ scalings).astype(np.float32),
+                      (lda.xbar_ @ scalings).astype(np.float32))
+
+
+def cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Row-wise cosine similarity of two (N, K) arrays."""
+    a = a / np.linalg.norm(a, axis=1, keepdims=True)
+    b = b / np.linalg.norm(b, axis=1, keepdims=True)
+    return np.sum(a * b, axis=1).astype(np.float64)

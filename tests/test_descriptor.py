@@ -1,0 +1,83 @@
+"""The LBP descriptor: histograms, the fitted projection as one affine map, and its file."""
+
+import numpy as np
+import pytest
+
+from lfw_siamese.descriptor import CODES, RADII, Descriptor, fit_descriptor, gray, lbp_histograms
+from lfw_siamese.errors import LfwError
+from lfw_siamese.metrics import auc, roc_curve
+
+
+def faces_of_people(people: int, per_person: int, side: int = 24, seed: int = 0):
+    """Gray faces: each person stripes of their own direction and frequency, each image them
+    at a random phase with fresh noise, so that only a descriptor of the local texture tells
+    people apart."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[:side, :side]
+    faces, person = [], []
+    for k in range(people):
+        angle, frequency = rng.uniform(0, np.pi), rng.uniform(0.08, 0.3)
+        wave = 2 * np.pi * frequency * (x * np.cos(angle) + y * np.sin(angle))
+        for _ in range(per_person):
+            face = 128 + 60 * np.sin(wave + rng.uniform(0, 2 * np.pi))
+            face += rng.normal(0, 20, (side, side))
+            faces.append(np.clip(face, 0, 255).astype(np.uint8))
+            person.append(k)
+    return np.stack(faces), np.array(person)
+
+
+def test_histograms_are_per_cell_and_radius_and_unit_length():
+    faces, _ = faces_of_people(3, 2, side=16)
+    h = lbp_histograms(faces, 2)
+    assert h.shape == (6, 2 * 2 * CODES * len(RADII)) and h.dtype == np.float32
+    assert np.allclose(np.sum(h**2, axis=1), 1, atol=1e-5)  # square roots of a distribution
+    dim = faces // 2  # LBP compares pixels with their (interpolated) neighbours only, so
+    assert np.array_equal(lbp_histograms(dim * 2, 2), lbp_histograms(dim, 2))  # contrast-blind
+    assert not np.allclose(lbp_histograms(dim, 2), h)  # (halving merges some gray levels)
+    assert not np.allclose(h[0], lbp_histograms(faces[:1, :, ::-1], 2)[0])  # not mirror-blind
+
+
+def test_gray_takes_the_first_region_and_averages_colour():
+    rgb = np.stack([np.full((1, 4, 4), v, np.uint8) for v in (30, 60, 91, 200)], -1)
+    assert gray(rgb[..., :1], 1).shape == (1, 4, 4) and np.all(gray(rgb, 1) == 30)
+    assert np.all(gray(rgb, 3) == 60)  # (30 + 60 + 91) / 3 = 60.33; the context channel ignored
+
+
+def test_the_stored_map_is_pca_then_lda_and_tells_people_apart(tmp_path):
+    from sklearn.decomposition import PCA
+    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+
+    faces, person = faces_of_people(30, 4)
+    d = fit_descriptor(faces, person, cells=2, dims=30)
+    features = lbp_histograms(np.concatenate([faces, faces[:, :, ::-1]]), 2)
+    both = np.concatenate([person, person])
+    pca = PCA(30, whiten=True, random_state=0).fit(features)
+    lda = LinearDiscriminantAnalysis(n_components=29).fit(pca.transform(features), both)
+    expected = lda.transform(pca.transform(features[:len(faces)]))
+    assert np.allclose(d(faces), expected, atol=1e-3 * np.abs(expected).max())
+    # new images of new people: same-person pairs score above different-person pairs
+    new, who = faces_of_people(20, 2, seed=1)
+    left, right = np.arange(0, 40, 2), np.arange(1, 40, 2)
+    same = d.pair_cosines(new[left, ..., None], new[right, ..., None], 1)
+    other = d.pair_cosines(new[left, ..., None], np.roll(new[right], 1, 0)[..., None], 1)
+    assert (who[left] == who[right]).all()
+    fpr, tpr = roc_curve(np.r_[np.ones(20), np.zeros(20)], np.r_[same, other])
+    assert auc(fpr, tpr) > 0.9
+    d.save(tmp_path / "descriptor.npz")
+    again = Descriptor.load(tmp_path / "descriptor.npz")
+    assert again.cells == 2 and np.array_equal(again(new), d(new))
+
+
+def test_bad_sizes_and_files_are_named(tmp_path):
+    faces, person = faces_of_people(3, 2, side=16)
+    with pytest.raises(LfwError, match=r"lbp_pca: got 500, at most 12 possible here \(12 training"):
+        fit_descriptor(faces, person, 2, 500)
+    with pytest.raises(LfwError, match="at least two training people"):
+        fit_descriptor(faces[:2], np.zeros(2, int), 2, 2)
+    with pytest.raises(LfwError, match="square gray faces of at least 4 px"):
+        lbp_histograms(faces[:, :3, :3], 4)
+    with pytest.raises(LfwError, match="no fitted descriptor; run `dvc repro`"):
+        Descriptor.load(tmp_path / "none.npz")
+    np.savez(tmp_path / "empty.npz")  # what the stage writes with fusion: none
+    with pytest.raises(LfwError, match="fusion: none"):
+        Descriptor.load(tmp_path / "empty.npz")

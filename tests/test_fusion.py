@@ -1,0 +1,48 @@
+"""Fusing the net's score with the descriptor's cosine (a logistic regression)."""
+
+import numpy as np
+import pytest
+
+from lfw_siamese.errors import LfwError
+from lfw_siamese.fusion import Fusion, fit_and_fuse, logit
+from lfw_siamese.metrics import auc, roc_curve
+
+
+def two_systems(n: int, seed: int):
+    """Labels and two scores that each see the label through their own, independent noise."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, n)
+    net = 1 / (1 + np.exp(-(2 * y - 1 + rng.normal(0, 1.2, n))))
+    cosine = 0.3 * y + rng.normal(0, 0.2, n)
+    return y, net, cosine
+
+
+def area(y, s):
+    return auc(*roc_curve(y, s)[:2])
+
+
+def test_two_systems_with_different_errors_beat_each_alone_on_new_pairs():
+    y, net, cosine = two_systems(2000, 0)
+    fusion, _ = fit_and_fuse({"val": net}, {"val": cosine}, y, "val")
+    assert fusion.net > 0 and fusion.descriptor > 0
+    y2, net2, cosine2 = two_systems(2000, 1)
+    fused = fusion(net2, cosine2)
+    assert area(y2, fused) > max(area(y2, net2), area(y2, cosine2)) + 0.02
+    expected = 1 / (1 + np.exp(-(fusion.net * logit(net2) + fusion.descriptor * cosine2
+                                 + fusion.offset)))
+    assert np.allclose(fused, expected)
+
+
+def test_every_group_is_fused_with_the_held_out_groups_weights():
+    y, net, cosine = two_systems(400, 2)
+    fusion, scores = fit_and_fuse({"calibration": net[:200], "test": net[200:]},
+                                  {"calibration": cosine[:200], "test": cosine[200:]},
+                                  y[:200], "calibration")
+    assert fusion == Fusion.fit(net[:200], cosine[:200], y[:200])
+    assert np.allclose(scores["test"], fusion(net[200:], cosine[200:]))
+    assert Fusion(**fusion.as_dict()) == fusion  # what the card stores
+
+
+def test_one_kind_of_pair_cannot_be_fitted():
+    with pytest.raises(LfwError, match="both same and different"):
+        Fusion.fit(np.full(5, 0.9), np.ones(5), np.ones(5, int))
