@@ -1,15 +1,16 @@
-"""Estimate View 2 with the descriptor fused, from the committed folds' net scores, without
+"""Estimate View 2 with the descriptors fused, from the committed folds' net scores, without
 training: what would the fused recipe give on the ten folds?
 
     python research/view2_fusion.py [--out docs/results/lbp-fusion/view2-estimate.json]
 
-For each test fold K, as the view2 fold stage would: the LBP descriptor is fitted on fold K's
-training people (never the calibration or test fold's) and scores the calibration and test
-pairs. The nets are those of metrics/view2/ (fold K's scores of its test pairs). A fold's
-calibration pairs were scored only by the model of the fold they test, K-1, a sibling of
-fold K's net (same recipe, other training folds), so the fusion's three numbers are fitted on
-those; fold K's test labels are used for nothing but its accuracy. For comparison the net
-alone is judged the same way (threshold from fold K-1's scores), and as committed.
+For each test fold K, as the view2 fold stage would: the LBP descriptors (`lbp_cells`) are
+fitted on fold K's training people (never the calibration or test fold's) and score the
+calibration and test pairs (`descriptor`: the first grid's alone). The nets are those of
+metrics/view2/ (fold K's scores of its test pairs). A fold's calibration pairs were scored
+only by the model of the fold they test, K-1, a sibling of fold K's net (same recipe, other
+training folds), so the fusion's weights are fitted on those; fold K's test labels are used
+for nothing but its accuracy. For comparison the net alone is judged the same way
+(threshold from fold K-1's scores), and as committed.
 """
 
 import argparse
@@ -21,7 +22,7 @@ import numpy as np
 
 from lfw_siamese import paths
 from lfw_siamese.dataset import load_arrays, pair_arrays
-from lfw_siamese.descriptor import fit_descriptor, gray
+from lfw_siamese.descriptor import fit_descriptors, gray
 from lfw_siamese.fusion import Fusion
 from lfw_siamese.imagestore import ImageStore
 from lfw_siamese.pairs import read_pairs
@@ -51,11 +52,11 @@ def main() -> None:
         arrays = {k: pair_arrays(groups[k], data["image"], index)
                   for k in ("calibration", "test")}
         people = training_people(data, groups["training"])
-        descriptor = fit_descriptor(gray(people["image"], p.channels), people["person"],
-                                    p.lbp_cells, p.lbp_pca)
+        descriptors = fit_descriptors(gray(people["image"], p.channels), people["person"],
+                                      p.lbp_cells, p.lbp_pca)
         net = {"calibration": fold_scores(calibration_fold(fold), groups["calibration"]),
                "test": fold_scores(fold, groups["test"])}
-        cosine = {k: descriptor.pair_cosines(a["left"], a["right"], p.channels)
+        cosine = {k: [d.pair_cosines(a["left"], a["right"], p.channels) for d in descriptors]
                   for k, a in arrays.items()}
         labels = {k: a["label"] for k, a in arrays.items()}
         fusion = Fusion.fit(net["calibration"], cosine["calibration"], labels["calibration"])
@@ -67,7 +68,8 @@ def main() -> None:
 
         committed = json.loads((paths.METRICS / "view2" / f"fold_{fold}.json").read_text())
         folds.append({"fold": fold, "fused": judged(fused), "net": judged(net),
-                      "descriptor": judged(cosine), "net_as_committed": committed["accuracy"],
+                      "descriptor": judged({k: c[0] for k, c in cosine.items()}),
+                      "net_as_committed": committed["accuracy"],
                       "fusion": fusion.as_dict()})
         print(fold, {k: round(folds[-1][k]["accuracy"], 4)
                      for k in ("fused", "net", "descriptor")}, flush=True)
@@ -83,7 +85,7 @@ def main() -> None:
         "mean": float(gain.mean()), "standard_error": float(gain.std(ddof=1) / np.sqrt(FOLDS)),
         "folds_better": int((gain > 0).sum()), "folds_worse": int((gain < 0).sum())}
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"lbp_cells": p.lbp_cells, "lbp_pca": p.lbp_pca,
+    args.out.write_text(json.dumps({"lbp_cells": list(p.lbp_cells), "lbp_pca": p.lbp_pca,
                                     "summary": summary, "folds": folds}, indent=1) + "\n")
     print(json.dumps(summary, indent=1))
 

@@ -1,8 +1,8 @@
 """Stage `evaluate`: score the validation and test (pairsDevTest) pairs with the trained model.
 
 With `tta`, the net's score of a pair is the mean over the pair and its left-right flipped
-copy. With `fusion: lbp`, each pair's score is the fusion of the net's score with the cosine
-of the LBP descriptor (data/descriptor.npz), a logistic regression fitted on the validation
+copy. With `fusion: lbp`, each pair's score is the fusion of the net's score with the cosines
+of the LBP descriptors (data/descriptor.npz), a logistic regression fitted on the validation
 pairs. The decision threshold is the one with the best validation accuracy, never chosen on
 test. The net alone is reported too, at its own validation threshold.
 Writes data/verifier.json (what `lfw-siamese verify` needs besides the model: preprocessing,
@@ -29,21 +29,21 @@ def main() -> None:
 
     from lfw_siamese import metrics as m
     from lfw_siamese.dataset import load_arrays
-    from lfw_siamese.descriptor import Descriptor
+    from lfw_siamese.descriptor import load_descriptors
     from lfw_siamese.fusion import fit_and_fuse
     from lfw_siamese.inference import score_pairs
     from lfw_siamese.losses import make_loss
     from lfw_siamese.plots import evaluation, gallery
     from lfw_siamese.saving import load_model
 
-    descriptor = Descriptor.load(DESCRIPTOR) if p.fusion == "lbp" else None
+    descriptors = load_descriptors(DESCRIPTOR) if p.fusion == "lbp" else []
     model = load_model(MODEL)
     loss = make_loss(p)
     data = {split: load_arrays(PAIRS / f"{split}.npz") for split in ("val", "test")}
     net = {split: score_pairs(model, d["left"], d["right"], p.tta) for split, d in data.items()}
     fusion, scores = None, net
-    if descriptor is not None:
-        cosines = {split: descriptor.pair_cosines(d["left"], d["right"], p.channels)
+    if descriptors:
+        cosines = {split: [g.pair_cosines(d["left"], d["right"], p.channels) for g in descriptors]
                    for split, d in data.items()}
         fusion, scores = fit_and_fuse(net, cosines, data["val"]["label"], "val")
     threshold = m.best_threshold(data["val"]["label"], scores["val"])
@@ -104,9 +104,10 @@ def main() -> None:
           f"{t['accuracy_at_0.5']:.4f} at 0.5, AUC {t['auc']:.4f}, EER {t['eer']:.4f}")
     if fusion:
         print(f"the net alone: {report['net']['test']['accuracy']:.4f}, AUC "
-              f"{report['net']['test']['auc']:.4f}; fused with the LBP descriptor "
-              f"(weights {fusion.net:.3f} on the net's logit, {fusion.descriptor:.3f} on the "
-              f"cosine, fitted on val)")
+              f"{report['net']['test']['auc']:.4f}; fused with {len(descriptors)} LBP "
+              f"descriptor(s) (weights {fusion.net:.3f} on the net's logit, "
+              f"{', '.join(f'{w:.3f}' for w in fusion.descriptors)} on the cosines, fitted "
+              f"on val)")
 
 
 if __name__ == "__main__":

@@ -6,8 +6,8 @@ not seen, choose the threshold and serve as the per-epoch monitor; early stoppin
 pairs from all images of their people (unrestricted).
 A killed fold resumes from its checkpoint (data/checkpoints/view2-fold-N/).
 Fold N trains with seed + N, so the folds are ten different initialisations.
-With `fusion: lbp`, the LBP descriptor is fitted on the training folds' people and fused with
-the net by a logistic regression fitted on the calibration fold; the net alone is recorded
+With `fusion: lbp`, the LBP descriptors are fitted on the training folds' people and fused
+with the net by a logistic regression fitted on the calibration fold; the net alone is recorded
 too (`net`).
 Writes data/view2/fold_N.keras, metrics/view2/fold_N.json and metrics/view2/fold_N.csv
 (every held-out pair's score).
@@ -59,13 +59,13 @@ def main() -> None:
     net = {name: score_pairs(model, a["left"], a["right"], p.tta) for name, a in arrays.items()}
     fusion, scores = None, net
     if p.fusion == "lbp":
-        from lfw_siamese.descriptor import fit_descriptor, gray
+        from lfw_siamese.descriptor import fit_descriptors, gray
         from lfw_siamese.fusion import fit_and_fuse
 
-        descriptor = fit_descriptor(gray(people["image"], p.channels), people["person"],
-                                    p.lbp_cells, p.lbp_pca)
-        cosines = {name: descriptor.pair_cosines(a["left"], a["right"], p.channels)
-                   for name, a in arrays.items()}
+        descriptors = fit_descriptors(gray(people["image"], p.channels), people["person"],
+                                      p.lbp_cells, p.lbp_pca)
+        cosines = {name: [d.pair_cosines(a["left"], a["right"], p.channels)
+                          for d in descriptors] for name, a in arrays.items()}
         fusion, scores = fit_and_fuse(net, cosines, arrays["calibration"]["label"],
                                       "calibration")
     result = judge_fold(scores, arrays)

@@ -75,14 +75,14 @@ def test_a_two_region_model_gets_both_regions_from_its_card(photos, tmp_path):
 
 
 def test_a_fused_card_fuses_the_net_with_the_descriptor(trained, photos, tmp_path):
-    from lfw_siamese.descriptor import cosines, fit_descriptor
+    from lfw_siamese.descriptor import cosines, fit_descriptors, save_descriptors
     from lfw_siamese.fusion import Fusion
 
     rng = np.random.default_rng(0)
-    descriptor = fit_descriptor(rng.integers(0, 256, (12, 32, 32), dtype=np.uint8),
-                                np.repeat(np.arange(4), 3), cells=2, dims=6)
-    descriptor.save(tmp_path / "descriptor.npz")
-    weights = {"net": 0.5, "descriptor": 3.0, "offset": -0.2}
+    descriptors = fit_descriptors(rng.integers(0, 256, (12, 32, 32), dtype=np.uint8),
+                                  np.repeat(np.arange(4), 3), (2, 4), dims=6)
+    save_descriptors(descriptors, tmp_path / "descriptor.npz")
+    weights = {"net": 0.5, "descriptors": [3.0, -1.0], "offset": -0.2}
     card = {**CARD, "descriptor": str(tmp_path / "descriptor.npz"), "fusion": weights}
     (tmp_path / "verifier.json").write_text(json.dumps(card))
     [result] = verify([(photos[0], photos[2])], trained / "model.keras",
@@ -90,9 +90,11 @@ def test_a_fused_card_fuses_the_net_with_the_descriptor(trained, photos, tmp_pat
     model = keras.saving.load_model(trained / "model.keras", safe_mode=True)
     left, right = (load_image(p, 32, 1, 120)[None] for p in (photos[0], photos[2]))
     net = score_pairs(model, left, right, tta=True)
-    cosine = cosines(descriptor(left[..., 0]), descriptor(right[..., 0]))
-    assert result["score"] == pytest.approx(float(Fusion(**weights)(net, cosine)[0]), abs=1e-6)
-    assert result["score"] != pytest.approx(float(net[0]), abs=1e-3)
+    cosine = [cosines(d(left[..., 0]), d(right[..., 0])) for d in descriptors]
+    expected = Fusion(0.5, (3.0, -1.0), -0.2)(net, cosine)
+    assert result["score"] == pytest.approx(float(expected[0]), abs=1e-6)
+    without = Fusion(0.5, (0.0, 0.0), -0.2)(net, cosine)  # the descriptors do count
+    assert result["score"] != pytest.approx(float(without[0]), abs=1e-3)
     (tmp_path / "verifier.json").write_text(json.dumps({**card, "descriptor": None}))
     with pytest.raises(LfwError, match="missing descriptor and fusion weights"):
         verify([(photos[0], photos[2])], trained / "model.keras", tmp_path / "verifier.json",

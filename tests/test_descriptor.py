@@ -1,9 +1,19 @@
-"""The LBP descriptor: histograms, the fitted projection as one affine map, and its file."""
+"""The LBP descriptors: histograms, the fitted projection as one affine map, one per grid, and
+their file."""
 
 import numpy as np
 import pytest
 
-from lfw_siamese.descriptor import CODES, RADII, Descriptor, fit_descriptor, gray, lbp_histograms
+from lfw_siamese.descriptor import (
+    CODES,
+    RADII,
+    fit_descriptor,
+    fit_descriptors,
+    gray,
+    lbp_histograms,
+    load_descriptors,
+    save_descriptors,
+)
 from lfw_siamese.errors import LfwError
 from lfw_siamese.metrics import auc, roc_curve
 
@@ -63,9 +73,12 @@ def test_the_stored_map_is_pca_then_lda_and_tells_people_apart(tmp_path):
     assert (who[left] == who[right]).all()
     fpr, tpr = roc_curve(np.r_[np.ones(20), np.zeros(20)], np.r_[same, other])
     assert auc(fpr, tpr) > 0.9
-    d.save(tmp_path / "descriptor.npz")
-    again = Descriptor.load(tmp_path / "descriptor.npz")
-    assert again.cells == 2 and np.array_equal(again(new), d(new))
+    both = fit_descriptors(faces, person, (2, 3), dims=30)  # one per grid, in order
+    assert [g.cells for g in both] == [2, 3] and np.array_equal(both[0].weights, d.weights)
+    save_descriptors(both, tmp_path / "descriptor.npz")
+    again = load_descriptors(tmp_path / "descriptor.npz")
+    assert [g.cells for g in again] == [2, 3]
+    assert all(np.array_equal(a(new), b(new)) for a, b in zip(again, both, strict=True))
 
 
 def test_bad_sizes_and_files_are_named(tmp_path):
@@ -77,7 +90,10 @@ def test_bad_sizes_and_files_are_named(tmp_path):
     with pytest.raises(LfwError, match="square gray faces of at least 4 px"):
         lbp_histograms(faces[:, :3, :3], 4)
     with pytest.raises(LfwError, match="no fitted descriptor; run `dvc repro`"):
-        Descriptor.load(tmp_path / "none.npz")
-    np.savez(tmp_path / "empty.npz")  # what the stage writes with fusion: none
+        load_descriptors(tmp_path / "none.npz")
+    save_descriptors([], tmp_path / "empty.npz")  # what the stage writes with fusion: none
     with pytest.raises(LfwError, match="fusion: none"):
-        Descriptor.load(tmp_path / "empty.npz")
+        load_descriptors(tmp_path / "empty.npz")
+    (tmp_path / "text.npz").write_text("not numpy")
+    with pytest.raises(LfwError, match="not a descriptor file"):
+        load_descriptors(tmp_path / "text.npz")

@@ -1,4 +1,6 @@
-"""Fusing the net's score with the descriptor's cosine (a logistic regression)."""
+"""Fusing the net's score with the descriptors' cosines (a logistic regression)."""
+
+import json
 
 import numpy as np
 import pytest
@@ -23,26 +25,35 @@ def area(y, s):
 
 def test_two_systems_with_different_errors_beat_each_alone_on_new_pairs():
     y, net, cosine = two_systems(2000, 0)
-    fusion, _ = fit_and_fuse({"val": net}, {"val": cosine}, y, "val")
-    assert fusion.net > 0 and fusion.descriptor > 0
+    fusion, _ = fit_and_fuse({"val": net}, {"val": [cosine]}, y, "val")
+    assert fusion.net > 0 and fusion.descriptors[0] > 0
     y2, net2, cosine2 = two_systems(2000, 1)
-    fused = fusion(net2, cosine2)
+    fused = fusion(net2, [cosine2])
     assert area(y2, fused) > max(area(y2, net2), area(y2, cosine2)) + 0.02
-    expected = 1 / (1 + np.exp(-(fusion.net * logit(net2) + fusion.descriptor * cosine2
+    expected = 1 / (1 + np.exp(-(fusion.net * logit(net2) + fusion.descriptors[0] * cosine2
                                  + fusion.offset)))
     assert np.allclose(fused, expected)
+
+
+def test_a_second_descriptor_gets_its_own_weight_and_a_useless_one_next_to_none():
+    y, net, cosine = two_systems(4000, 3)
+    noise = np.random.default_rng(4).normal(0, 0.2, len(y))
+    fusion = Fusion.fit(net, [cosine, noise], y)
+    assert len(fusion.descriptors) == 2 and fusion.descriptors[0] > 20 * abs(fusion.descriptors[1])
+    with pytest.raises(LfwError, match="fitted for 2 descriptors, given 1"):
+        fusion(net, [cosine])
 
 
 def test_every_group_is_fused_with_the_held_out_groups_weights():
     y, net, cosine = two_systems(400, 2)
     fusion, scores = fit_and_fuse({"calibration": net[:200], "test": net[200:]},
-                                  {"calibration": cosine[:200], "test": cosine[200:]},
+                                  {"calibration": [cosine[:200]], "test": [cosine[200:]]},
                                   y[:200], "calibration")
-    assert fusion == Fusion.fit(net[:200], cosine[:200], y[:200])
-    assert np.allclose(scores["test"], fusion(net[200:], cosine[200:]))
-    assert Fusion(**fusion.as_dict()) == fusion  # what the card stores
+    assert fusion == Fusion.fit(net[:200], [cosine[:200]], y[:200])
+    assert np.allclose(scores["test"], fusion(net[200:], [cosine[200:]]))
+    assert Fusion.from_dict(json.loads(json.dumps(fusion.as_dict()))) == fusion  # the card
 
 
 def test_one_kind_of_pair_cannot_be_fitted():
     with pytest.raises(LfwError, match="both same and different"):
-        Fusion.fit(np.full(5, 0.9), np.ones(5), np.ones(5, int))
+        Fusion.fit(np.full(5, 0.9), [np.ones(5)], np.ones(5, int))

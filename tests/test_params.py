@@ -24,6 +24,7 @@ def test_reference_configuration_is_valid_and_the_reports():
     assert (p.twin, p.split, p.train_pairs, p.augment) == ("koch", "pairs", "dev", False)
     assert p.filters == (64, 128, 128, 256)
     assert p.fusion == "none"  # the report's network alone
+    assert check_params({**DEFAULTS, "lbp_cells": 8}).lbp_cells == (8,)  # `-S lbp_cells=8`
 
 
 def test_every_named_configuration_is_valid_at_every_size():
@@ -97,7 +98,10 @@ def test_unknown_key_is_named_with_a_suggestion():
         ("filters", [64, 128], "expected a list of 4 integers >= 1"),
         ("release", "lfw-a", "expected one of lfwa, lfw, lfw-funneled, lfw-deepfunneled"),
         ("fusion", "hog", "fusion: got 'hog', expected one of lbp, none"),
-        ("lbp_cells", 0, "lbp_cells: got 0, expected an integer >= 1 and <= 32"),
+        ("lbp_cells", 0, "lbp_cells: got 0, expected an integer from 1 to 32, or a list of up "
+                         "to 4 distinct ones"),
+        ("lbp_cells", [8, 8], "lbp_cells: got [8, 8], expected an integer from 1 to 32"),
+        ("lbp_cells", [], "lbp_cells: got [], expected an integer from 1 to 32"),
         ("lbp_pca", 0, "lbp_pca: got 0, expected an integer >= 1"),
     ],
 )
@@ -156,8 +160,8 @@ def test_unreadable_files(tmp_path):
     (dict(context_pool=2), "context_pool: got 2, but context_crop is 0"),
     (dict(twin="lean", image_size=32, context_crop=200, context_pool=4),
      "context_pool: got 4, which leaves the context tower 8 px of image_size 32"),
-    (dict(fusion="lbp", image_size=65, lbp_cells=20),
-     "lbp_cells: got 20, cells of 3 px on image_size 65; each needs >= 4 px (lbp_cells <= 16)"),
+    (dict(fusion="lbp", image_size=65, lbp_cells=[8, 20]),
+     "lbp_cells: got [8, 20], cells of 3 px on image_size 65; each needs >= 4 px (grids <= 16)"),
 ])
 def test_combinations_that_cannot_work_are_refused(changes, expected):
     assert expected in problems(**{**DEFAULTS, **REFERENCE, **changes})

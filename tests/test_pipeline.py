@@ -25,7 +25,7 @@ pytestmark = [needs_mirror, pytest.mark.slow]
 COMPARE_DROP = re.search(r"^COMPARE_DROP := (.*)$", (ROOT / "Makefile").read_text(),
                          re.MULTILINE).group(1)  # what `make compare` and the README drop
 TINY = {"image_size": 32, "filters": [8, 8, 16, 16], "dense_units": 16, "epochs": 1,
-        "pairs_per_epoch": 256, "batch_size": 32, "lbp_cells": 4, "lbp_pca": 50}
+        "pairs_per_epoch": 256, "batch_size": 32, "lbp_cells": [4, 2], "lbp_pca": 50}
 
 
 def run(cmd, cwd, env, check=True):
@@ -71,7 +71,8 @@ def test_repro_writes_every_metric(project):
     headline = json.loads((repo / "metrics/evaluate.json").read_text())
     assert headline["test"]["accuracy"] == evaluate["test"]["accuracy"]
     # fused with the descriptor, and the net alone beside it
-    assert set(evaluate["fusion"]) == {"net", "descriptor", "offset"}
+    assert set(evaluate["fusion"]) == {"net", "descriptors", "offset"}
+    assert len(evaluate["fusion"]["descriptors"]) == 2  # one weight per grid
     assert headline["net"]["test_accuracy"] == evaluate["net"]["test"]["accuracy"]
     assert headline["test"]["auc"] != headline["net"]["test_auc"]
     assert 0 <= headline["test"]["accuracy"] <= 1 and 0 <= headline["test"]["auc"] <= 1
@@ -222,7 +223,7 @@ def test_view2_folds_and_report(project):
     assert 0 <= summary["mean_accuracy_at_training_pairs_threshold"] <= 1
     # each fold fused its net with a descriptor fitted on its own training people, the
     # fusion fitted on its calibration fold; the net alone is kept beside
-    assert set(fold["fusion"]) == {"net", "descriptor", "offset"}
+    assert set(fold["fusion"]) == {"net", "descriptors", "offset"}
     assert summary["net_accuracy_per_fold"][3] == round(fold["net"]["accuracy"], 4)
     assert (repo / "metrics/plots/view2.png").read_bytes()[:4] == b"\x89PNG"
     again = run(["dvc", "repro", "view2/dvc.yaml"], repo, env).stdout

@@ -83,7 +83,7 @@ def estimates(p) -> list[tuple[str, int, str]]:
         found.append(("batch_size", p.batch_size**2 * FLOAT * ACTIVATION_COPIES,
                       "for the in-batch loss's similarity matrix"))
     if p.fusion == "lbp":
-        features = p.lbp_cells**2 * LBP_FEATURES_PER_CELL
+        features = max(p.lbp_cells)**2 * LBP_FEATURES_PER_CELL  # one grid at a time
         found += [("lbp_cells", 2 * LFW_IMAGES * features * FLOAT * 3,
                    f"for the LBP histograms of the training images and their mirrors "
                    f"({features:,} features each)"),

@@ -3,7 +3,7 @@
     lfw-siamese verify a.jpg b.jpg [--json] [--all-faces | --lfw-framed]
     lfw-siamese verify --pairs pairs.csv [--json] [--stop-on-error]   # columns left,right
 
-The model (data/model.keras), the LBP descriptor fused with it (data/descriptor.npz) and
+The model (data/model.keras), the LBP descriptors fused with it (data/descriptor.npz) and
 their card (data/verifier.json, written by the evaluate stage: preprocessing, test-time
 augmentation, the fusion's weights and the threshold chosen on validation) come from
 `dvc repro`. Each photo is turned upright (EXIF), its largest face found and framed as
@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from .backend import configure_environment
-from .descriptor import Descriptor
+from .descriptor import load_descriptors
 from .errors import LfwError
 from .faces import Face, network_input
 from .fusion import Fusion
@@ -41,9 +41,9 @@ def read_card(path: Path) -> dict:
         raise LfwError(f"{path}: not valid JSON ({exc})") from None
     missing = {"image_size", "channels", "crop", "tta", "threshold"} - set(card)
     if card.get("fusion") and not (isinstance(card["fusion"], dict)
-                                   and set(card["fusion"]) == {"net", "descriptor", "offset"}
+                                   and set(card["fusion"]) == {"net", "descriptors", "offset"}
                                    and card.get("descriptor")):
-        missing.add("descriptor and fusion weights (net, descriptor, offset)")
+        missing.add("descriptor and fusion weights (net, descriptors, offset)")
     if missing:
         raise LfwError(f"{path}: missing {', '.join(sorted(missing))} (re-run `dvc repro`)")
     return card
@@ -143,15 +143,15 @@ def _scores(pairs, loaded: dict, model_path: Path, card: dict) -> np.ndarray:
     from .inference import score_pairs
     from .saving import load_model
 
-    descriptor = Descriptor.load(Path(card["descriptor"])) if card.get("fusion") else None
+    descriptors = load_descriptors(Path(card["descriptor"])) if card.get("fusion") else []
     model = load_model(model_path)
     left = np.stack([loaded[a][0] for a, _ in pairs])
     right = np.stack([loaded[b][0] for _, b in pairs])
     scores = score_pairs(model, left, right, card["tta"])
-    if descriptor is None:
+    if not descriptors:
         return scores
-    return Fusion(**card["fusion"])(scores, descriptor.pair_cosines(left, right,
-                                                                    card["channels"]))
+    return Fusion.from_dict(card["fusion"])(
+        scores, [d.pair_cosines(left, right, card["channels"]) for d in descriptors])
 
 
 def describe(path: str, face: dict | None) -> str:

@@ -1,11 +1,13 @@
-"""A classical face descriptor, fused with the net: the route of the LFW results page's best
+"""Classical face descriptors, fused with the net: the route of the LFW results page's best
 methods without deep nets (high-dim LBP, Fisher vector faces).
 
 Uniform LBP codes (8 neighbours at radii 1-3, scikit-image) are histogrammed over a grid of
-cells of the net's own input (the aligned face crop), square-rooted and normalised. A
-projection fitted on the training people and their mirror images (PCA with whitening, then
-LDA, scikit-learn) is stored as one affine map with its grid, so that applying it needs numpy
-and scikit-image only. Two faces are compared by the cosine of their projections.
+cells of the net's own input (the aligned face crop), square-rooted and normalised; one
+descriptor per grid size, so that several grids describe the face at several scales. Each
+descriptor's projection, fitted on the training people and their mirror images (PCA with
+whitening, then LDA, scikit-learn), is stored as one affine map with its grid, so that
+applying it needs numpy and scikit-image only. Two faces are compared by the cosine of their
+projections.
 """
 
 from dataclasses import dataclass
@@ -70,21 +72,39 @@ class Descriptor:
         (N, side, side, channels per region)."""
         return cosines(self(gray(left, channels)), self(gray(right, channels)))
 
-    def save(self, path: Path) -> None:
-        with atomic_output(path) as tmp, open(tmp, "wb") as f:
-            np.savez(f, cells=self.cells, mean=self.mean, weights=self.weights,
-                     offset=self.offset)
 
-    @classmethod
-    def load(cls, path: Path) -> "Descriptor":
-        try:
-            with np.load(path) as d:
-                return cls(int(d["cells"]), d["mean"], d["weights"], d["offset"])
-        except FileNotFoundError:
-            raise LfwError(f"{path}: no fitted descriptor; run `dvc repro`") from None
-        except KeyError:
-            raise LfwError(f"{path}: no descriptor in it (it was written with fusion: none); "
-                           "run `dvc repro` with fusion: lbp") from None
+FIELDS = ("cells", "mean", "weights", "offset")
+
+
+def save_descriptors(descriptors: list[Descriptor], path: Path) -> None:
+    """One .npz file: each descriptor's fields, numbered (none with `fusion: none`)."""
+    arrays = {f"{name}_{i}": getattr(d, name) for i, d in enumerate(descriptors)
+              for name in FIELDS}
+    with atomic_output(path) as tmp, open(tmp, "wb") as f:
+        np.savez(f, **arrays)
+
+
+def load_descriptors(path: Path) -> list[Descriptor]:
+    """The descriptors `save_descriptors` wrote, in order."""
+    try:
+        with np.load(path) as d:
+            count = sum(key.startswith("cells_") for key in d.files)
+            descriptors = [Descriptor(int(d[f"cells_{i}"]), *(d[f"{name}_{i}"]
+                                                             for name in FIELDS[1:]))
+                           for i in range(count)]
+    except FileNotFoundError:
+        raise LfwError(f"{path}: no fitted descriptor; run `dvc repro`") from None
+    except (KeyError, ValueError) as exc:
+        raise LfwError(f"{path}: not a descriptor file ({exc}); run `dvc repro`") from None
+    if not descriptors:
+        raise LfwError(f"{path}: no descriptor in it (it was written with fusion: none); "
+                       "run `dvc repro` with fusion: lbp")
+    return descriptors
+
+
+def fit_descriptors(faces: np.ndarray, person: np.ndarray, grids, dims: int) -> list[Descriptor]:
+    """`fit_descriptor` for each grid size of `grids`."""
+    return [fit_descriptor(faces, person, cells, dims) for cells in grids]
 
 
 def fit_descriptor(faces: np.ndarray, person: np.ndarray, cells: int, dims: int) -> Descriptor:

@@ -98,6 +98,23 @@ class IntList:
         raise ValueError(f"a list of {self.length} integers >= 1, e.g. [64, 128, 128, 256]")
 
 
+@dataclass(frozen=True)
+class Grids:
+    """One grid size, or a list of up to `most` distinct ones, each in [1, high]."""
+
+    high: int
+    most: int = 4
+
+    def check(self, value):
+        values = [value] if isinstance(value, int) else value
+        if (isinstance(values, list | tuple) and 1 <= len(values) <= self.most
+                and all(isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= self.high
+                        for v in values) and len(set(values)) == len(values)):
+            return tuple(values)
+        raise ValueError(f"an integer from 1 to {self.high}, or a list of up to {self.most} "
+                         f"distinct ones (e.g. [8, 6])")
+
+
 def param(rule, *stages: str):
     """A field of `Params`: its check, and the stages whose results it changes."""
     assert set(stages) <= set(STAGES), stages
@@ -157,7 +174,7 @@ class Params:
     tta: bool = param(Flag(), "evaluate", "view2_fold")
     # descriptor fused with the net
     fusion: str = param(Choice(("lbp", "none")), "describe", "evaluate", "view2_fold")
-    lbp_cells: int = param(Number(int, 1, 32), "describe", "view2_fold")
+    lbp_cells: tuple[int, ...] = param(Grids(32), "describe", "view2_fold")
     lbp_pca: int = param(Number(int, 1), "describe", "view2_fold")
 
     @property
@@ -216,10 +233,11 @@ def _combinations(p: dict) -> list[str]:
     if p.get("identity_weight", 0) > 0 and p.get("loss") != "batch_softmax":
         problems.append("identity_weight: > 0 needs loss: batch_softmax (identities are learned "
                         "from its batches of same-person pairs)")
-    if p.get("fusion") == "lbp" and p.get("image_size", 250) // p.get("lbp_cells", 1) < 4:
-        problems.append(f"lbp_cells: got {p['lbp_cells']}, cells of "
-                        f"{p['image_size'] // p['lbp_cells']} px on image_size "
-                        f"{p['image_size']}; each needs >= 4 px (lbp_cells <= "
+    finest = max(p.get("lbp_cells", (1,)))
+    if p.get("fusion") == "lbp" and p.get("image_size", 250) // finest < 4:
+        problems.append(f"lbp_cells: got {list(p['lbp_cells'])}, cells of "
+                        f"{p['image_size'] // finest} px on image_size "
+                        f"{p['image_size']}; each needs >= 4 px (grids <= "
                         f"{p['image_size'] // 4})")
     return problems
 
