@@ -9,7 +9,8 @@ the recipe: pairs mined on the host, augmentation and the in-batch loss in the s
 64 and 512, in float32 and in mixed bfloat16; goal: <= 3 ms per batch-64 step. With --data
 (a data/pairs folder made by `dvc repro prepare` at the configuration's settings, or a bundle
 of it made by --pack), it then runs the full training (50 epochs by default) and scores
-pairsDevTest as the evaluate stage does (validation threshold, flip TTA per params).
+pairsDevTest with the net alone (validation threshold, flip TTA per params; the fusion with
+the LBP descriptors, a CPU step of ~2 min, is not part of the benchmark).
 --pack writes the arrays a configuration needs (recipe: people, val, test; reference:
 train, val, test) as each split's distinct images and indices, lzma-compressed: the recipe's
 fit the 64 MiB a run on the GPU machine may carry. Carry the keras, namex and optree wheels

@@ -18,13 +18,14 @@ from hypothesis import strategies as st
 
 from lfw_siamese.errors import LfwError
 from lfw_siamese.mining import check_mining
-from lfw_siamese.params import SCHEMA, Choice, Flag, IntList, check_params
+from lfw_siamese.params import SCHEMA, Choice, Flag, Grids, IntList, check_params
 
 from .conftest import RECIPE, synthetic_people
 
 pytestmark = pytest.mark.slow
 TINY = {**vars(RECIPE), "image_size": 16, "filters": [2, 2, 2, 2], "context_filters": [2, 2, 2, 2],
-        "dense_units": 4, "pairs_per_epoch": 16, "batch_size": 4, "epochs": 1, "val_pairs": 8}
+        "dense_units": 4, "pairs_per_epoch": 16, "batch_size": 4, "epochs": 1, "val_pairs": 8,
+        "lbp_cells": [4]}
 TIME_LIMIT = 900  # seconds for the whole test; a hang would exceed it
 HUGE = [10**9, 10**12, 10**30, 2**63, 2**64 + 1, 10**400]
 ODD = [math.nan, math.inf, -math.inf, -1, -1e-9, 0, 0.0, True, False, "", "x", None, [], {}]
@@ -47,6 +48,10 @@ def values(rule) -> st.SearchStrategy:
         widths = st.sampled_from([0, 1, 2, 3, -1, 10**6, 10**12, 2.5, True, "8"])
         return st.one_of(st.lists(widths, min_size=rule.length, max_size=rule.length),
                          st.lists(st.integers(1, 3), min_size=0, max_size=6),
+                         st.sampled_from(ODD))
+    if isinstance(rule, Grids):
+        sizes = st.sampled_from([*around(1), *around(rule.high), 4, 2.5, True, "8", *HUGE])
+        return st.one_of(sizes, st.lists(sizes, min_size=0, max_size=rule.most + 2),
                          st.sampled_from(ODD))
     edges = [v for bound in (rule.low, rule.high) if bound is not None for v in around(bound)]
     if rule.kind is float:
