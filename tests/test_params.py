@@ -203,6 +203,8 @@ def test_grid_is_the_reference_reports_table():
                         "(11,328 features each)"),
     ("epochs", 10**400, "epochs: got 100000000000000000000000000000000000000… (401 characters), "
                         "expected an integer >= 1 and <= 100000"),  # no overflow, no wall
+    ("identity_margin", 10**400, "identity_margin: got 100000000000000000000000000000000000000… "
+                                 "(401 characters), expected a number >= 0 and < 1"),
 ])
 def test_values_that_cannot_work_are_refused_by_the_check(key, value, expected):
     assert expected in problems(**{key: value})

@@ -68,7 +68,10 @@ class Number:
             raise ValueError(self.describe())
         if isinstance(value, float) and not math.isfinite(value):
             raise ValueError(self.describe())
-        value = self.kind(value)
+        try:
+            value = self.kind(value)
+        except OverflowError:  # an integer beyond any float, e.g. lr: 10**400
+            raise ValueError(self.describe()) from None
         if self.low is not None and (value < self.low or (self.low_open and value == self.low)):
             raise ValueError(self.describe())
         if self.high is not None and (value > self.high or (self.high_open and value == self.high)):
