@@ -29,8 +29,9 @@ from lfw_siamese.descriptor import (
     cosines,
     fit_projection,
     gray,
-    lbp_histograms,
-    mirrored_histograms,
+    grid_histograms,
+    lbp_codes,
+    mirrored_codes,
 )
 from lfw_siamese.fusion import logit
 from lfw_siamese.params import load_params
@@ -73,10 +74,12 @@ def main() -> None:
                                            method="predict_proba")[:, 1])
 
     rows, found = [], {}
+    train_codes, train_people = mirrored_codes(gray(people["image"], p.channels), people["person"])
+    codes = lbp_codes(faces)
     for cells in args.cells:
         start = time.perf_counter()
-        train = mirrored_histograms(gray(people["image"], p.channels), people["person"], cells)
-        histograms = lbp_histograms(faces, cells)
+        train = grid_histograms(train_codes, cells), train_people
+        histograms = grid_histograms(codes, cells)
         for dims in args.pca:
             projected = fit_projection(*train, cells, dims).project(histograms)
             cosine = found[cells, dims] = cosines(projected[left], projected[right])

@@ -22,7 +22,7 @@ import numpy as np
 
 from lfw_siamese import paths
 from lfw_siamese.dataset import load_arrays, pair_arrays
-from lfw_siamese.descriptor import fit_descriptors, gray
+from lfw_siamese.descriptor import fit_descriptors, gray, pair_cosines
 from lfw_siamese.fusion import Fusion
 from lfw_siamese.imagestore import ImageStore
 from lfw_siamese.pairs import read_pairs
@@ -56,7 +56,7 @@ def main() -> None:
                                       p.lbp_cells, p.lbp_pca)
         net = {"calibration": fold_scores(calibration_fold(fold), groups["calibration"]),
                "test": fold_scores(fold, groups["test"])}
-        cosine = {k: [d.pair_cosines(a["left"], a["right"], p.channels) for d in descriptors]
+        cosine = {k: pair_cosines(descriptors, a["left"], a["right"], p.channels)
                   for k, a in arrays.items()}
         labels = {k: a["label"] for k, a in arrays.items()}
         fusion = Fusion.fit(net["calibration"], cosine["calibration"], labels["calibration"])

@@ -29,7 +29,7 @@ def main() -> None:
 
     from lfw_siamese import metrics as m
     from lfw_siamese.dataset import load_arrays
-    from lfw_siamese.descriptor import load_descriptors
+    from lfw_siamese.descriptor import load_descriptors, pair_cosines
     from lfw_siamese.fusion import fit_and_fuse
     from lfw_siamese.inference import score_pairs
     from lfw_siamese.losses import make_loss
@@ -43,7 +43,7 @@ def main() -> None:
     net = {split: score_pairs(model, d["left"], d["right"], p.tta) for split, d in data.items()}
     fusion, scores = None, net
     if descriptors:
-        cosines = {split: [g.pair_cosines(d["left"], d["right"], p.channels) for g in descriptors]
+        cosines = {split: pair_cosines(descriptors, d["left"], d["right"], p.channels)
                    for split, d in data.items()}
         fusion, scores = fit_and_fuse(net, cosines, data["val"]["label"], "val")
     threshold = m.best_threshold(data["val"]["label"], scores["val"])

@@ -59,13 +59,13 @@ def main() -> None:
     net = {name: score_pairs(model, a["left"], a["right"], p.tta) for name, a in arrays.items()}
     fusion, scores = None, net
     if p.fusion == "lbp":
-        from lfw_siamese.descriptor import fit_descriptors, gray
+        from lfw_siamese.descriptor import fit_descriptors, gray, pair_cosines
         from lfw_siamese.fusion import fit_and_fuse
 
         descriptors = fit_descriptors(gray(people["image"], p.channels), people["person"],
                                       p.lbp_cells, p.lbp_pca)
-        cosines = {name: [d.pair_cosines(a["left"], a["right"], p.channels)
-                          for d in descriptors] for name, a in arrays.items()}
+        cosines = {name: pair_cosines(descriptors, a["left"], a["right"], p.channels)
+                   for name, a in arrays.items()}
         fusion, scores = fit_and_fuse(net, cosines, arrays["calibration"]["label"],
                                       "calibration")
     result = judge_fold(scores, arrays)

@@ -7,11 +7,11 @@ import pytest
 from lfw_siamese.descriptor import (
     CODES,
     RADII,
-    fit_descriptor,
     fit_descriptors,
     gray,
     lbp_histograms,
     load_descriptors,
+    pair_cosines,
     save_descriptors,
 )
 from lfw_siamese.errors import LfwError
@@ -58,7 +58,7 @@ def test_the_stored_map_is_pca_then_lda_and_tells_people_apart(tmp_path):
     from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 
     faces, person = faces_of_people(30, 4)
-    d = fit_descriptor(faces, person, cells=2, dims=30)
+    [d] = fit_descriptors(faces, person, [2], dims=30)
     features = lbp_histograms(np.concatenate([faces, faces[:, :, ::-1]]), 2)
     both = np.concatenate([person, person])
     pca = PCA(30, whiten=True, random_state=0).fit(features)
@@ -68,8 +68,8 @@ def test_the_stored_map_is_pca_then_lda_and_tells_people_apart(tmp_path):
     # new images of new people: same-person pairs score above different-person pairs
     new, who = faces_of_people(20, 2, seed=1)
     left, right = np.arange(0, 40, 2), np.arange(1, 40, 2)
-    same = d.pair_cosines(new[left, ..., None], new[right, ..., None], 1)
-    other = d.pair_cosines(new[left, ..., None], np.roll(new[right], 1, 0)[..., None], 1)
+    [same] = pair_cosines([d], new[left, ..., None], new[right, ..., None], 1)
+    [other] = pair_cosines([d], new[left, ..., None], np.roll(new[right], 1, 0)[..., None], 1)
     assert (who[left] == who[right]).all()
     fpr, tpr = roc_curve(np.r_[np.ones(20), np.zeros(20)], np.r_[same, other])
     assert auc(fpr, tpr) > 0.9
@@ -84,11 +84,13 @@ def test_the_stored_map_is_pca_then_lda_and_tells_people_apart(tmp_path):
 def test_bad_sizes_and_files_are_named(tmp_path):
     faces, person = faces_of_people(3, 2, side=16)
     with pytest.raises(LfwError, match=r"lbp_pca: got 500, at most 12 possible here \(12 training"):
-        fit_descriptor(faces, person, 2, 500)
+        fit_descriptors(faces, person, [2], 500)
     with pytest.raises(LfwError, match="at least two training people"):
-        fit_descriptor(faces[:2], np.zeros(2, int), 2, 2)
-    with pytest.raises(LfwError, match="square gray faces of at least 4 px"):
+        fit_descriptors(faces[:2], np.zeros(2, int), [2], 2)
+    with pytest.raises(LfwError, match="square gray faces of at least 4 px, got 3 px"):
         lbp_histograms(faces[:, :3, :3], 4)
+    with pytest.raises(LfwError, match="expected square gray faces"):
+        lbp_histograms(faces[:, :3, :4], 2)
     with pytest.raises(LfwError, match="no fitted descriptor; run `dvc repro`"):
         load_descriptors(tmp_path / "none.npz")
     save_descriptors([], tmp_path / "empty.npz")  # what the stage writes with fusion: none

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from .backend import configure_environment
-from .descriptor import load_descriptors
+from .descriptor import load_descriptors, pair_cosines
 from .errors import LfwError
 from .faces import Face, network_input
 from .fusion import Fusion
@@ -151,7 +151,7 @@ def _scores(pairs, loaded: dict, model_path: Path, card: dict) -> np.ndarray:
     if not descriptors:
         return scores
     return Fusion.from_dict(card["fusion"])(
-        scores, [d.pair_cosines(left, right, card["channels"]) for d in descriptors])
+        scores, pair_cosines(descriptors, left, right, card["channels"]))
 
 
 def describe(path: str, face: dict | None) -> str:

@@ -28,25 +28,41 @@ def gray(images: np.ndarray, channels: int) -> np.ndarray:
     return first[..., 0] if channels == 1 else first.mean(-1).round().astype(np.uint8)
 
 
-def lbp_histograms(faces: np.ndarray, cells: int) -> np.ndarray:
-    """(N, cells² · CODES · len(RADII)) float32: per gray face (N, side, side), the square
-    root of its normalised histograms of uniform LBP codes, one per cell and radius."""
+def lbp_codes(faces: np.ndarray) -> np.ndarray:
+    """(N, len(RADII), side, side) uint8: the uniform LBP code of every pixel of each gray face
+    (N, side, side) at each radius; computed once, histogrammed on any grid."""
     from skimage.feature import local_binary_pattern
 
     side = faces.shape[1]
-    if faces.ndim != 3 or faces.shape[2] != side or side < cells:
-        raise LfwError(f"LBP: expected square gray faces of at least {cells} px, got shape "
-                       f"{faces.shape[1:]}")
+    if faces.ndim != 3 or faces.shape[2] != side:
+        raise LfwError(f"LBP: expected square gray faces, got shape {faces.shape[1:]}")
+    out = np.empty((len(faces), len(RADII), side, side), np.uint8)
+    for i, face in enumerate(faces):
+        for j, r in enumerate(RADII):
+            out[i, j] = local_binary_pattern(face, 8, r, method="nri_uniform")
+    return out
+
+
+def grid_histograms(codes: np.ndarray, cells: int) -> np.ndarray:
+    """(N, cells² · CODES · len(RADII)) float32: per face's `lbp_codes`, the square root of
+    its normalised histograms of codes, one per cell of a `cells` x `cells` grid and radius."""
+    side = codes.shape[2]
+    if side < cells:
+        raise LfwError(f"LBP: expected square gray faces of at least {cells} px, got {side} px")
     rows = np.minimum(np.arange(side) // (side // cells), cells - 1)
     cell = (rows[:, None] * cells + rows[None, :]) * CODES
     bins = cells * cells * CODES
-    out = np.empty((len(faces), bins * len(RADII)), np.float32)
-    for i, face in enumerate(faces):
-        counts = [np.bincount((cell + local_binary_pattern(face, 8, r, method="nri_uniform")
-                               .astype(np.int64)).ravel(), minlength=bins) for r in RADII]
-        hist = np.concatenate(counts).astype(np.float32)
+    out = np.empty((len(codes), bins * len(RADII)), np.float32)
+    for i, face in enumerate(codes):
+        hist = np.concatenate([np.bincount((cell + c).ravel(), minlength=bins)
+                               for c in face]).astype(np.float32)
         out[i] = np.sqrt(hist / hist.sum())
     return out
+
+
+def lbp_histograms(faces: np.ndarray, cells: int) -> np.ndarray:
+    """`grid_histograms` of gray faces (N, side, side)."""
+    return grid_histograms(lbp_codes(faces), cells)
 
 
 @dataclass(frozen=True)
@@ -67,13 +83,18 @@ class Descriptor:
         """(N, K) projections of faces' `lbp_histograms`."""
         return (histograms - self.mean) @ self.weights - self.offset
 
-    def pair_cosines(self, left: np.ndarray, right: np.ndarray, channels: int) -> np.ndarray:
-        """Cosine of the projections of each (left[i], right[i]) pair of network inputs
-        (N, side, side, channels per region)."""
-        return cosines(self(gray(left, channels)), self(gray(right, channels)))
 
 
 FIELDS = ("cells", "mean", "weights", "offset")
+
+
+def pair_cosines(descriptors: list[Descriptor], left: np.ndarray, right: np.ndarray,
+                 channels: int) -> list[np.ndarray]:
+    """Per descriptor, the cosine of the projections of each (left[i], right[i]) pair of
+    network inputs (N, side, side, channels per region); LBP codes computed once."""
+    codes = [lbp_codes(gray(side, channels)) for side in (left, right)]
+    return [cosines(*(d.project(grid_histograms(c, d.cells)) for c in codes))
+            for d in descriptors]
 
 
 def save_descriptors(descriptors: list[Descriptor], path: Path) -> None:
@@ -103,20 +124,17 @@ def load_descriptors(path: Path) -> list[Descriptor]:
 
 
 def fit_descriptors(faces: np.ndarray, person: np.ndarray, grids, dims: int) -> list[Descriptor]:
-    """`fit_descriptor` for each grid size of `grids`."""
-    return [fit_descriptor(faces, person, cells, dims) for cells in grids]
+    """One descriptor per grid size of `grids`, fitted on gray faces of the training people
+    and their mirror images (each the same person as its original): PCA to `dims` with
+    whitening, then LDA over the people. LBP codes are computed once for all grids."""
+    codes, people = mirrored_codes(faces, person)
+    return [fit_projection(grid_histograms(codes, cells), people, cells, dims)
+            for cells in grids]
 
 
-def fit_descriptor(faces: np.ndarray, person: np.ndarray, cells: int, dims: int) -> Descriptor:
-    """Fit the projection on gray faces of the training people and their mirror images (each
-    the same person as its original): PCA to `dims` with whitening, then LDA over the people."""
-    return fit_projection(*mirrored_histograms(faces, person, cells), cells, dims)
-
-
-def mirrored_histograms(faces: np.ndarray, person: np.ndarray, cells: int):
-    """The `lbp_histograms` of the faces, then of their mirror images; and the person of each."""
-    return (lbp_histograms(np.concatenate([faces, faces[:, :, ::-1]]), cells),
-            np.concatenate([person, person]))
+def mirrored_codes(faces: np.ndarray, person: np.ndarray):
+    """The `lbp_codes` of the faces, then of their mirror images; and the person of each."""
+    return lbp_codes(np.concatenate([faces, faces[:, :, ::-1]])), np.concatenate([person, person])
 
 
 def fit_projection(features: np.ndarray, person: np.ndarray, cells: int,
