@@ -75,7 +75,13 @@ def test_a_two_region_model_gets_both_regions_from_its_card(photos, tmp_path):
 
 
 def test_a_fused_card_fuses_the_net_with_the_descriptor(trained, photos, tmp_path):
-    from lfw_siamese.descriptor import cosines, fit_descriptors, save_descriptors
+    from lfw_siamese.descriptor import (
+        cosines,
+        fit_descriptors,
+        grid_histograms,
+        lbp_codes,
+        save_descriptors,
+    )
     from lfw_siamese.fusion import Fusion
 
     rng = np.random.default_rng(0)
@@ -90,7 +96,8 @@ def test_a_fused_card_fuses_the_net_with_the_descriptor(trained, photos, tmp_pat
     model = keras.saving.load_model(trained / "model.keras", safe_mode=True)
     left, right = (load_image(p, 32, 1, 120)[None] for p in (photos[0], photos[2]))
     net = score_pairs(model, left, right, tta=True)
-    cosine = [cosines(d(left[..., 0]), d(right[..., 0])) for d in descriptors]
+    cosine = [cosines(*(d.project(grid_histograms(lbp_codes(x[..., 0]), d.cells))
+                        for x in (left, right))) for d in descriptors]
     expected = Fusion(0.5, (3.0, -1.0), -0.2)(net, cosine)
     assert result["score"] == pytest.approx(float(expected[0]), abs=1e-6)
     without = Fusion(0.5, (0.0, 0.0), -0.2)(net, cosine)  # the descriptors do count

@@ -60,11 +60,6 @@ def grid_histograms(codes: np.ndarray, cells: int) -> np.ndarray:
     return out
 
 
-def lbp_histograms(faces: np.ndarray, cells: int) -> np.ndarray:
-    """`grid_histograms` of gray faces (N, side, side)."""
-    return grid_histograms(lbp_codes(faces), cells)
-
-
 @dataclass(frozen=True)
 class Descriptor:
     """A face's LBP histograms on a `cells` grid, projected by (x - mean) @ weights - offset
@@ -75,12 +70,8 @@ class Descriptor:
     weights: np.ndarray  # (D, K)
     offset: np.ndarray   # (K,)
 
-    def __call__(self, faces: np.ndarray) -> np.ndarray:
-        """(N, K) projections of gray faces (N, side, side)."""
-        return self.project(lbp_histograms(faces, self.cells))
-
     def project(self, histograms: np.ndarray) -> np.ndarray:
-        """(N, K) projections of faces' `lbp_histograms`."""
+        """(N, K) projections of faces' `grid_histograms` on this grid."""
         return (histograms - self.mean) @ self.weights - self.offset
 
 
