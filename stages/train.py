@@ -55,7 +55,7 @@ def main() -> None:
     from lfw_siamese.training import train
 
     batch = objective_for(p, pairs, people).batches[0]
-    batch_grid(preview(batch, p.seed) if p.augment else batch, PLOTS / "train_batch.png")
+    batch_grid(preview(batch, p.seed, p.erase) if p.augment else batch, PLOTS / "train_batch.png")
     with Live(str(TRAIN_LOG), dvcyaml=False, report=None, save_dvc_exp=False) as live:
         def log(row):
             for key, value in row.items():

@@ -1,11 +1,20 @@
 """Koch distortions and flips inside the train step: the geometry is what it says, the draws
-follow Koch's distributions, the layer is seeded, acts only when training and keeps jit."""
+follow Koch's distributions, the layer is seeded, acts only when training and keeps jit;
+random erasing blanks one rectangle of the stated size, on top of the same distortions."""
 
 import numpy as np
 import pytest
 from keras import ops, random
 
-from lfw_siamese.augment import DRAWS, Augment, distort, preview, random_matrices
+from lfw_siamese.augment import (
+    DRAWS,
+    ERASE_AREA,
+    Augment,
+    distort,
+    erase,
+    preview,
+    random_matrices,
+)
 
 
 def warp(image: np.ndarray, matrix) -> np.ndarray:
@@ -86,3 +95,32 @@ def test_preview_shows_uint8_distorted_pairs():
     (seen_left, seen_right), seen_label = preview(((left, right), label), seed=0)
     assert seen_left.dtype == np.uint8 and seen_left.shape == left.shape
     assert not np.array_equal(seen_left, left) and seen_label is label
+
+
+def test_erasing_sets_one_rectangle_of_the_stated_size_to_the_mean():
+    rng = np.random.default_rng(0)
+    images = rng.uniform(1, 255, (400, 40, 30, 1)).astype(np.float32)
+    uniform = rng.uniform(size=(400, 5)).astype(np.float32)
+    out = ops.convert_to_numpy(erase(ops.convert_to_tensor(images), uniform, 0.5))
+    changed = out != images
+    erased = changed.any(axis=(1, 2, 3))
+    np.testing.assert_array_equal(erased, uniform[:, 0] < 0.5)
+    for image, seen, mask in zip(images[erased], out[erased], changed[erased], strict=True):
+        rows, cols = np.nonzero(mask[..., 0])
+        box = (rows.min(), rows.max() + 1, cols.min(), cols.max() + 1)
+        assert mask[box[0]:box[1], box[2]:box[3]].all()  # one filled rectangle
+        assert np.allclose(seen[mask], image.mean(), atol=1e-3)
+        area = mask.mean()  # clipped to whole pixels: a little beyond the range allowed
+        assert ERASE_AREA[0] / 2 <= area <= ERASE_AREA[1] * 1.3
+    np.testing.assert_array_equal(
+        ops.convert_to_numpy(erase(ops.convert_to_tensor(images), uniform, 0.0)), images)
+
+
+def test_erasing_comes_on_top_of_the_same_distortions():
+    batch = np.random.default_rng(1).integers(1, 256, (16, 24, 24, 1), dtype=np.uint8)
+    plain = ops.convert_to_numpy(Augment(seed=3)(batch, training=True))
+    erased = ops.convert_to_numpy(Augment(seed=3, erase=1.0)(batch, training=True))
+    differs = (plain != erased).any(axis=(1, 2, 3))
+    assert differs.all()  # probability 1: every image has its rectangle
+    outside = (erased == plain).mean()
+    assert 0.6 < outside < 0.99  # and is otherwise the erase-free augmentation, pixel for pixel

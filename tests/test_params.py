@@ -23,7 +23,7 @@ def test_reference_configuration_is_valid_and_the_reports():
     assert (p.epochs, p.batch_size, p.image_size, p.channels) == (50, 64, 105, 3)
     assert (p.twin, p.split, p.train_pairs, p.augment) == ("koch", "pairs", "dev", False)
     assert p.filters == (64, 128, 128, 256)
-    assert p.fusion == "none"  # the report's network alone
+    assert p.fusion == "none" and p.erase == p.ema == 0  # the report's network alone
     assert check_params({**DEFAULTS, "lbp_cells": 8}).lbp_cells == (8,)  # `-S lbp_cells=8`
 
 
@@ -103,6 +103,8 @@ def test_unknown_key_is_named_with_a_suggestion():
         ("lbp_cells", [8, 8], "lbp_cells: got [8, 8], expected an integer from 1 to 32"),
         ("lbp_cells", [], "lbp_cells: got [], expected an integer from 1 to 32"),
         ("lbp_pca", 0, "lbp_pca: got 0, expected an integer >= 1"),
+        ("erase", 1.5, "erase: got 1.5, expected a number >= 0 and <= 1"),
+        ("ema", 1.0, "ema: got 1.0, expected a number >= 0 and < 1"),
     ],
 )
 def test_bad_values_say_what_is_allowed(key, value, expected):
@@ -162,6 +164,8 @@ def test_unreadable_files(tmp_path):
      "context_pool: got 4, which leaves the context tower 8 px of image_size 32"),
     (dict(fusion="lbp", image_size=65, lbp_cells=[8, 20]),
      "lbp_cells: got [8, 20], cells of 3 px on image_size 65; each needs >= 4 px (grids <= 16)"),
+    (dict(augment=False, erase=0.5), "erase: got 0.5, but augment is false"),
+    (dict(ema=0.999, patience=5), "ema: got 0.999 with patience 5: early stopping keeps"),
 ])
 def test_combinations_that_cannot_work_are_refused(changes, expected):
     assert expected in problems(**{**DEFAULTS, **REFERENCE, **changes})

@@ -5,7 +5,7 @@ import keras
 import numpy as np
 import pytest
 
-from lfw_siamese.checkpoint import FILE
+from lfw_siamese.checkpoint import FILE, Checkpoint
 from lfw_siamese.training import train
 
 from .conftest import TINY_RECIPE as P
@@ -71,3 +71,19 @@ def test_checkpoint_of_other_data_is_not_resumed(tmp_path):
         train(P, val, people=people, checkpoint=tmp_path, loggers=[kill_after(2)])
     people["image"] = people["image"][:, ::-1].copy()  # same shapes, other pixels
     assert train(P, val, people=people, checkpoint=tmp_path).resumed_at == 0
+
+
+def test_a_run_killed_after_its_last_epoch_still_ends_with_the_weight_average(
+        tmp_path, uninterrupted, monkeypatch):
+    people, val = data()
+    p = P.replace(ema=0.9)
+    with monkeypatch.context() as patch:  # killed after the last checkpoint, before clean-up
+        patch.setattr(Checkpoint, "remove", staticmethod(lambda folder: None))
+        first = train(p, val, people=people, checkpoint=tmp_path)
+    assert untimed(first.history) == untimed(uninterrupted.history)  # the live weights' run
+    again = train(p, val, people=people, checkpoint=tmp_path)
+    assert again.resumed_at == P.epochs and not tmp_path.exists()
+    for a, b in zip(weights(again.model), weights(first.model), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert not all(np.array_equal(a, b) for a, b in zip(
+        weights(first.model), weights(uninterrupted.model), strict=True))

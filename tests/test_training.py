@@ -14,7 +14,7 @@ from lfw_siamese.objectives import CalibrateAndValidate, CosineClassifier, objec
 from lfw_siamese.optimizers import learning_rate
 from lfw_siamese.plots import batch_grid
 from lfw_siamese.saving import save_model
-from lfw_siamese.training import seed_everything, train
+from lfw_siamese.training import recompute_batch_norm, seed_everything, train
 
 from .conftest import LEAN, LEAN_MODEL, REFERENCE, SLIM, blob_pairs, params, synthetic_people
 
@@ -179,3 +179,19 @@ def test_the_context_tower_learns_who_is_who_when_only_its_region_tells(tmp_path
     run = train(p, val, people=people)
     assert run.model.inputs[0].shape[1:] == (32, 32, 2)
     assert run.history[-1]["val_auc"] > 0.85
+
+
+def test_batch_norm_statistics_are_recomputed_as_the_mean_over_an_epoch():
+    inputs = keras.Input((3, 3, 2))
+    norm = keras.layers.BatchNormalization()
+    twin = keras.Model(inputs, keras.layers.Flatten()(norm(inputs)))
+    rng = np.random.default_rng(0)
+    batches = [((rng.normal(i, 1 + i, (4, 3, 3, 2)), rng.normal(-i, 1, (4, 3, 3, 2))), None)
+               for i in range(5)]
+    recompute_batch_norm(twin, batches)
+    both = [np.concatenate(sides).reshape(-1, 2) for sides, _ in batches]
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(norm.moving_mean),
+                               np.mean([b.mean(axis=0) for b in both], axis=0), rtol=1e-5)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(norm.moving_variance),
+                               np.mean([b.var(axis=0) for b in both], axis=0), rtol=1e-4)
+    assert norm.momentum == 0.99  # the layer's own setting is back

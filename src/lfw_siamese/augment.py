@@ -1,10 +1,14 @@
-"""Koch et al.'s random affine distortions and horizontal flips, inside the training step.
+"""Koch et al.'s random affine distortions and horizontal flips, inside the training step,
+and optionally random erasing.
 
 Each of rotation (+-10 degrees), shear (+-0.3 per axis), scale (0.8-1.2 per axis) and
 translation (+-2 px per axis) is applied with probability 0.5, about the image centre; the
 image is then flipped left-right with probability 0.5. Distortion and flip are one affine map,
 so each image is resampled once (bilinear); pixels from outside the frame take the image's
-mean (per channel: stacked face regions each keep their own). Everything is `keras.ops` and
+mean (per channel: stacked face regions each keep their own). With `erase` > 0, each
+distorted image then has, with that probability, one random rectangle (2-33% of its area,
+aspect 0.3-3.3 drawn log-uniformly: torchvision's RandomErasing ranges) set to its mean: an
+occlusion to see past. Everything is `keras.ops` and
 `keras.random` with a `SeedGenerator`, so the layer compiles into the train step on any
 backend (Keras' own RandomRotation & co. switch jit off for the whole model) and its random
 state is a variable that a checkpoint saves.
@@ -22,6 +26,8 @@ ROTATION = math.radians(10.0)
 SHEAR = 0.3
 SCALE = (0.8, 1.2)
 SHIFT = 2.0
+ERASE_AREA = (0.02, 0.33)
+ERASE_ASPECT = (0.3, 3.3)
 DRAWS = 12  # per image: 5 coins (rotation, shear, scale, shift, flip) and 7 magnitudes
 
 
@@ -64,35 +70,62 @@ def distort(images, matrices):
     return out + mean
 
 
+def erase(images, uniform, probability: float):
+    """Each of (N, H, W, C) float images, with `probability`, with one rectangle set to the
+    image's mean; (N, 5) uniforms in [0, 1) draw: whether, area, aspect, top, left."""
+    h, w = images.shape[1], images.shape[2]
+    area = ERASE_AREA[0] + (ERASE_AREA[1] - ERASE_AREA[0]) * uniform[:, 1]
+    low, high = math.log(ERASE_ASPECT[0]), math.log(ERASE_ASPECT[1])
+    aspect = ops.exp(low + (high - low) * uniform[:, 2])  # height / width
+    height = ops.clip(ops.sqrt(area * aspect) * h, 1.0, h)
+    width = ops.clip(ops.sqrt(area / aspect) * w, 1.0, w)
+    top, left = uniform[:, 3] * (h - height), uniform[:, 4] * (w - width)
+
+    def per_image(v):
+        return v[:, None, None, None]
+
+    rows = ops.reshape(ops.arange(h, dtype="float32"), (1, h, 1, 1))
+    cols = ops.reshape(ops.arange(w, dtype="float32"), (1, 1, w, 1))
+    inside = ((rows >= per_image(top)) & (rows < per_image(top + height))
+              & (cols >= per_image(left)) & (cols < per_image(left + width))
+              & per_image(uniform[:, 0] < probability))
+    return ops.where(inside, ops.mean(images, axis=(1, 2), keepdims=True), images)
+
+
 @keras.saving.register_keras_serializable(package=PACKAGE)
 class Augment(layers.Layer):
-    """Random Koch distortion and flip of each image of a batch when training; identity
-    otherwise. `seed` seeds its `SeedGenerator`."""
+    """Random Koch distortion and flip of each image of a batch when training, then random
+    erasing with probability `erase`; identity otherwise. `seed` seeds its `SeedGenerator`
+    (the erasing draws come after the distortion's, so `erase` 0 leaves that stream as is)."""
 
-    def __init__(self, seed: int | None = None, **kwargs):
+    def __init__(self, seed: int | None = None, erase: float = 0.0, **kwargs):
         super().__init__(**kwargs)
-        self.seed = seed
+        self.seed, self.erase = seed, erase
         self.generator = keras.random.SeedGenerator(seed)
 
     def call(self, images, training=False):
         if not training:
             return images
         images = ops.cast(images, "float32")
-        uniform = keras.random.uniform((ops.shape(images)[0], DRAWS), seed=self.generator)
-        return distort(images, random_matrices(uniform))
+        n = ops.shape(images)[0]
+        uniform = keras.random.uniform((n, DRAWS), seed=self.generator)
+        images = distort(images, random_matrices(uniform))
+        if self.erase:
+            images = erase(images, keras.random.uniform((n, 5), seed=self.generator), self.erase)
+        return images
 
     def compute_output_shape(self, input_shape):
         return input_shape
 
     def get_config(self):
-        return {**super().get_config(), "seed": self.seed}
+        return {**super().get_config(), "seed": self.seed, "erase": self.erase}
 
 
-def preview(batch, seed: int):
+def preview(batch, seed: int, erase: float = 0.0):
     """A training batch ((left, right), targets) as the train step sees it after augmentation,
     as uint8 arrays (for metrics/plots/train_batch.png)."""
     (left, right), targets = batch
-    augment = Augment(seed)
+    augment = Augment(seed, erase)
     seen = (ops.convert_to_numpy(ops.clip(ops.round(augment(x, training=True)), 0, 255))
             .astype("uint8") for x in (left, right))
     return tuple(seen), targets

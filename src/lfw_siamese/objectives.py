@@ -115,12 +115,12 @@ class InBatchObjective:
 
 def views(siamese: keras.Model, p: Params) -> tuple[list, list]:
     """New left and right inputs shaped as the siamese model's, and what the twin sees of
-    them: with p.augment, each image randomly distorted in the train step (augment.py)."""
+    them: with p.augment, each image randomly distorted (and erased) in the train step."""
     shape = siamese.inputs[0].shape[1:]
     inputs = [keras.Input(shape, name=name) for name in ("left", "right")]
     if not p.augment:
         return inputs, inputs
-    augment = Augment(p.seed, name="augment")
+    augment = Augment(p.seed, p.erase, name="augment")
     return inputs, [augment(x) for x in inputs]
 
 

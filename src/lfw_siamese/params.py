@@ -151,6 +151,7 @@ class Params:
     train_pairs: str = param(Choice(("dev", "mined")), *TRAINING_STAGES)
     pairs_per_epoch: int = param(Number(int, 2), *TRAINING_STAGES)
     augment: bool = param(Flag(), *TRAINING_STAGES)
+    erase: float = param(Number(float, 0, 1), *TRAINING_STAGES)
     # model
     twin: str = param(Choice(("koch", "lean")), *TRAINING_STAGES)
     filters: tuple[int, ...] = param(IntList(4), *TRAINING_STAGES)
@@ -173,6 +174,7 @@ class Params:
     patience: int = param(Number(int, 0, MAX_EPOCHS), "train")
     batch_size: int = param(Number(int, 1), *TRAINING_STAGES)
     seed: int = param(Number(int, 0, MAX_SEED), *TRAINING_STAGES)
+    ema: float = param(Number(float, 0, 1, high_open=True), *TRAINING_STAGES)
     # evaluation
     tta: bool = param(Flag(), "evaluate", "view2_fold")
     # descriptor fused with the net
@@ -236,6 +238,12 @@ def _combinations(p: dict) -> list[str]:
     if p.get("identity_weight", 0) > 0 and p.get("loss") != "batch_softmax":
         problems.append("identity_weight: > 0 needs loss: batch_softmax (identities are learned "
                         "from its batches of same-person pairs)")
+    if p.get("erase", 0) > 0 and p.get("augment") is False:
+        problems.append(f"erase: got {p['erase']}, but augment is false: random erasing is "
+                        "part of the augmentation (set augment: true, or erase: 0)")
+    if p.get("ema", 0) > 0 and p.get("patience", 0) > 0:
+        problems.append(f"ema: got {p['ema']} with patience {p['patience']}: early stopping "
+                        "keeps the best epoch's own weights, not their average (set one to 0)")
     finest = max(p.get("lbp_cells", (1,)))
     if p.get("fusion") == "lbp" and p.get("image_size", 250) // finest < 4:
         problems.append(f"lbp_cells: got {list(p['lbp_cells'])}, cells of "

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 
 import keras
 
+from .augment import Augment
 from .backend import configure_keras, data_parallel
 from .checkpoint import Checkpoint, restore, run_key
-from .model import siamese_for
+from .model import siamese_for, twin_of
 from .objectives import compile_for_pairs, objective_for
 from .optimizers import learning_rate
 from .params import Params
@@ -34,6 +35,8 @@ def train(p: Params, val: dict, *, pairs: dict | None = None, people: dict | Non
     killed earlier with the same parameters, code and data continues where it stopped, with
     the same result as if never interrupted; the folder is removed when training ends. With
     LFW_DATA_PARALLEL=1 (JAX backend) each step is spread over every device (backend.py).
+    With p.ema > 0 the model ends with the moving average of its weights and batch-norm
+    statistics recomputed for them; the per-epoch validation scores the live weights.
     """
     seed_everything(p.seed if seed is None else seed)
     objective = objective_for(p, pairs, people)
@@ -59,6 +62,11 @@ def train(p: Params, val: dict, *, pairs: dict | None = None, people: dict | Non
     if start_epoch < p.epochs:
         trainer.fit(objective.batches, validation_data=objective.validation(val),
                     initial_epoch=start_epoch, epochs=p.epochs, callbacks=callbacks, verbose=2)
+    if p.ema:
+        trainer.optimizer.finalize_variable_values(trainer.trainable_weights)  # as fit does;
+        # again here for a run resumed after its last epoch, which does not fit
+        recompute_batch_norm(twin_of(model), objective.batches,
+                             Augment(p.seed, p.erase) if p.augment else None)
     objective.finish(model)
     if checkpoint is not None:
         Checkpoint.remove(checkpoint)
@@ -89,6 +97,29 @@ def seed_everything(seed: int) -> None:
 def compiled_model(p: Params) -> keras.Model:
     """The siamese model for `p`, compiled with its optimizer, loss, accuracy and AUC."""
     return compile_for_pairs(siamese_for(p), p)
+
+
+def recompute_batch_norm(twin: keras.Model, batches, augment=None) -> None:
+    """Set `twin`'s batch-norm statistics to their mean over one epoch of training batches
+    (both sides, through `augment` if given), computed with its current weights: an average
+    of weights was never trained with the statistics it inherits."""
+    norms = [layer for layer in _layers(twin)
+             if isinstance(layer, keras.layers.BatchNormalization)]
+    kept = [layer.momentum for layer in norms]
+    for k in range(len(batches) if norms else 0):
+        for layer in norms:
+            layer.momentum = k / (k + 1)  # the k-th update makes a cumulative mean
+        images = keras.ops.cast(keras.ops.concatenate(batches[k][0]), "float32")
+        twin(augment(images, training=True) if augment else images, training=True)
+    for layer, momentum in zip(norms, kept, strict=True):
+        layer.momentum = momentum
+
+
+def _layers(model):
+    for layer in model.layers:
+        yield layer
+        if isinstance(layer, keras.Model):
+            yield from _layers(layer)
 
 
 class EpochLog(keras.callbacks.Callback):
