@@ -41,9 +41,9 @@ def read_card(path: Path) -> dict:
         raise LfwError(f"{path}: not valid JSON ({exc})") from None
     missing = {"image_size", "channels", "crop", "tta", "threshold"} - set(card)
     if card.get("fusion") and not (isinstance(card["fusion"], dict)
-                                   and set(card["fusion"]) == {"net", "descriptors", "offset"}
+                                   and set(card["fusion"]) == set(Fusion.FIELDS)
                                    and card.get("descriptor")):
-        missing.add("descriptor and fusion weights (net, descriptors, offset)")
+        missing.add(f"descriptor and fusion weights ({', '.join(Fusion.FIELDS)})")
     if missing:
         raise LfwError(f"{path}: missing {', '.join(sorted(missing))} (re-run `dvc repro`)")
     return card

@@ -5,7 +5,7 @@ cosine), fitted on held-out pairs: the validation pairs, or in View 2 the calibr
 Its weights are stored in data/verifier.json, so that `verify` fuses as `evaluate` did.
 """
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 
@@ -51,6 +51,9 @@ class Fusion:
 
     def as_dict(self) -> dict:
         return {**asdict(self), "descriptors": list(self.descriptors)}
+
+
+Fusion.FIELDS = tuple(f.name for f in fields(Fusion))  # the weights a verifier card holds
 
 
 def fit_and_fuse(net: dict, cosines: dict, labels, held_out: str) -> tuple[Fusion, dict]:
