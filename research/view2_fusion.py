@@ -1,12 +1,14 @@
 """Estimate View 2 with the descriptors fused, from the committed folds' net scores, without
 training: what would the fused recipe give on the ten folds?
 
-    python research/view2_fusion.py [--out docs/results/lbp-fusion/view2-estimate.json]
+    python research/view2_fusion.py [--folds docs/results/recipe-v3-view2]
+                                    [--out docs/results/lbp-fusion/view2-estimate.json]
 
 For each test fold K, as the view2 fold stage would: the LBP descriptors (`lbp_cells`) are
 fitted on fold K's training people (never the calibration or test fold's) and score the
-calibration and test pairs (`descriptor`: the first grid's alone). The nets are those of
-metrics/view2/ (fold K's scores of its test pairs). A fold's calibration pairs were scored
+calibration and test pairs (`descriptor`: the first grid's alone). The nets are those of a
+finished View 2 run of the net alone (--folds: fold K's scores of its test pairs; recipe
+v3's by default). A fold's calibration pairs were scored
 only by the model of the fold they test, K-1, a sibling of fold K's net (same recipe, other
 training folds), so the fusion's weights are fitted on those; fold K's test labels are used
 for nothing but its accuracy. For comparison the net alone is judged the same way
@@ -30,15 +32,17 @@ from lfw_siamese.params import load_params
 from lfw_siamese.view2 import FOLDS, calibration_fold, fold_groups, fold_result, training_people
 
 
-def fold_scores(fold: int, pairs) -> np.ndarray:
+def fold_scores(folder: Path, fold: int, pairs) -> np.ndarray:
     """The committed net scores of fold `fold`'s test pairs, in `pairs`' order."""
-    with open(paths.METRICS / "view2" / f"fold_{fold}.csv", newline="") as f:
+    with open(folder / f"fold_{fold}.csv", newline="") as f:
         rows = {(r["left_file"], r["right_file"]): float(r["score"]) for r in csv.DictReader(f)}
     return np.array([rows[(q.left, q.right)] for q in pairs])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--folds", type=Path, default=Path("docs/results/recipe-v3-view2"),
+                        help="a View 2 run's fold_K.csv and fold_K.json (the net alone)")
     parser.add_argument("--out", type=Path,
                         default=Path("docs/results/lbp-fusion/view2-estimate.json"))
     args = parser.parse_args()
@@ -54,8 +58,9 @@ def main() -> None:
         people = training_people(data, groups["training"])
         descriptors = fit_descriptors(gray(people["image"], p.channels), people["person"],
                                       p.lbp_cells, p.lbp_pca)
-        net = {"calibration": fold_scores(calibration_fold(fold), groups["calibration"]),
-               "test": fold_scores(fold, groups["test"])}
+        net = {"calibration": fold_scores(args.folds, calibration_fold(fold),
+                                          groups["calibration"]),
+               "test": fold_scores(args.folds, fold, groups["test"])}
         cosine = {k: pair_cosines(descriptors, a["left"], a["right"], p.channels)
                   for k, a in arrays.items()}
         labels = {k: a["label"] for k, a in arrays.items()}
@@ -66,7 +71,7 @@ def main() -> None:
             return fold_result((labels["calibration"], scores["calibration"]),
                                (labels["test"], scores["test"]))
 
-        committed = json.loads((paths.METRICS / "view2" / f"fold_{fold}.json").read_text())
+        committed = json.loads((args.folds / f"fold_{fold}.json").read_text())
         folds.append({"fold": fold, "fused": judged(fused), "net": judged(net),
                       "descriptor": judged({k: c[0] for k, c in cosine.items()}),
                       "net_as_committed": committed["accuracy"],
