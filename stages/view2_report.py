@@ -3,19 +3,24 @@
 Writes metrics/view2.json (mean accuracy, standard error, mean AUC, per-fold accuracies and
 thresholds, and the mean accuracy at the training pairs' thresholds where the folds have
 it), metrics/view2_roc.csv (the mean ROC) and metrics/plots/view2.png.
+Refuses folds that DVC recorded as run on different code, parameters or data (view2/dvc.lock).
 """
 
 import csv
 import json
+from pathlib import Path
 
 import numpy as np
 
 from lfw_siamese import metrics as m
 from lfw_siamese.errors import LfwError, run_stage
 from lfw_siamese.fsutil import write_csv, write_json
+from lfw_siamese.lockfile import check_same_inputs
 from lfw_siamese.params import load_params
 from lfw_siamese.paths import METRICS, PLOTS
 from lfw_siamese.view2 import FOLDS, ROC_GRID, aggregate, mean_roc
+
+LOCK = Path("view2/dvc.lock")  # DVC's record of each fold's run
 
 
 def main() -> None:
@@ -32,6 +37,7 @@ def main() -> None:
             rows = list(csv.DictReader(f))
         curves.append(m.roc_curve([int(r["label"]) for r in rows],
                                   [float(r["score"]) for r in rows]))
+    check_same_inputs(LOCK, [f"fold@{fold}" for fold in range(1, FOLDS + 1)])
     summary = {"release": p.release, "training": folds[0]["training"], **aggregate(folds)}
     roc = mean_roc(curves)
     write_json(METRICS / "view2.json", summary)
