@@ -4,7 +4,8 @@ training: what would the fused recipe give on the ten folds?
     python research/view2_fusion.py [--folds docs/results/recipe-v3-view2]
                                     [--out docs/results/lbp-fusion/view2-estimate.json]
 
-For each test fold K, as the view2 fold stage would: the LBP descriptors (`lbp_cells`) are
+For each test fold K, as the view2 fold stage would: the LBP descriptors (`lbp_cells`,
+`lbp_crops`) are
 fitted on fold K's training people (never the calibration or test fold's) and score the
 calibration and test pairs (`descriptor`: the first grid's alone). The nets are those of a
 finished View 2 run of the net alone (--folds: fold K's scores of its test pairs; recipe
@@ -24,7 +25,7 @@ import numpy as np
 
 from lfw_siamese import paths
 from lfw_siamese.dataset import load_arrays, pair_arrays
-from lfw_siamese.descriptor import fit_descriptors, gray, pair_cosines
+from lfw_siamese.fold import descriptor_cosines
 from lfw_siamese.fusion import Fusion
 from lfw_siamese.imagestore import ImageStore
 from lfw_siamese.pairs import read_pairs
@@ -56,13 +57,10 @@ def main() -> None:
         arrays = {k: pair_arrays(groups[k], data["image"], index)
                   for k in ("calibration", "test")}
         people = training_people(data, groups["training"])
-        descriptors = fit_descriptors(gray(people["image"], p.channels), people["person"],
-                                      p.lbp_cells, p.lbp_pca)
         net = {"calibration": fold_scores(args.folds, calibration_fold(fold),
                                           groups["calibration"]),
                "test": fold_scores(args.folds, fold, groups["test"])}
-        cosine = {k: pair_cosines(descriptors, a["left"], a["right"], p.channels)
-                  for k, a in arrays.items()}
+        cosine = descriptor_cosines(p, {k: groups[k] for k in arrays}, people)
         labels = {k: a["label"] for k, a in arrays.items()}
         fusion = Fusion.fit(net["calibration"], cosine["calibration"], labels["calibration"])
         fused = {k: fusion(net[k], cosine[k]) for k in net}
@@ -90,7 +88,8 @@ def main() -> None:
         "mean": float(gain.mean()), "standard_error": float(gain.std(ddof=1) / np.sqrt(FOLDS)),
         "folds_better": int((gain > 0).sum()), "folds_worse": int((gain < 0).sum())}
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"lbp_cells": list(p.lbp_cells), "lbp_pca": p.lbp_pca,
+    args.out.write_text(json.dumps({"lbp_cells": list(p.lbp_cells),
+                                    "lbp_crops": list(p.lbp_crops), "lbp_pca": p.lbp_pca,
                                     "summary": summary, "folds": folds}, indent=1) + "\n")
     print(json.dumps(summary, indent=1))
 

@@ -2,9 +2,10 @@
 
 With `tta`, the net's score of a pair is the mean over the pair and its left-right flipped
 copy. With `fusion: lbp`, each pair's score is the fusion of the net's score with the cosines
-of the LBP descriptors (data/descriptor.npz), a logistic regression fitted on the validation
-pairs. The decision threshold is the one with the best validation accuracy, never chosen on
-test. The net alone is reported too, at its own validation threshold.
+of the LBP descriptors (data/descriptor.npz; each image's regions decoded gray from data/lfw),
+a logistic regression fitted on the validation pairs. The decision threshold is the one with
+the best validation accuracy, never chosen on test. The net alone is reported too, at its own
+validation threshold.
 Writes data/verifier.json (what `lfw-siamese verify` needs besides the model: preprocessing,
 TTA, fusion, threshold), metrics/evaluate.json (the headline figures: what `dvc exp show`
 lists), metrics/evaluate_detail.json (also the net's loss, precision, recall, confusion
@@ -18,7 +19,7 @@ metrics/plots/misclassified.png.
 from lfw_siamese.errors import run_stage
 from lfw_siamese.fsutil import write_csv, write_json
 from lfw_siamese.params import load_params
-from lfw_siamese.paths import CARD, DESCRIPTOR, METRICS, MODEL, PAIRS, PLOTS
+from lfw_siamese.paths import CARD, DESCRIPTOR, IMAGES, METRICS, MODEL, PAIRS, PLOTS
 
 GALLERY = 6  # most confidently wrong test pairs shown per kind of error
 
@@ -43,8 +44,13 @@ def main() -> None:
     net = {split: score_pairs(model, d["left"], d["right"], p.tta) for split, d in data.items()}
     fusion, scores = None, net
     if descriptors:
-        cosines = {split: pair_cosines(descriptors, d["left"], d["right"], p.channels)
-                   for split, d in data.items()}
+        from lfw_siamese.images import pair_regions
+        from lfw_siamese.imagestore import ImageStore
+
+        store, crops = ImageStore(IMAGES), [d.crop for d in descriptors]
+        cosines = {split: pair_cosines(descriptors, *pair_regions(
+            store, d["left_file"], d["right_file"], crops, p.image_size))
+            for split, d in data.items()}
         fusion, scores = fit_and_fuse(net, cosines, data["val"]["label"], "val")
     threshold = m.best_threshold(data["val"]["label"], scores["val"])
     net_threshold = m.best_threshold(data["val"]["label"], net["val"])

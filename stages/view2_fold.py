@@ -6,9 +6,9 @@ not seen, choose the threshold and serve as the per-epoch monitor; early stoppin
 pairs from all images of their people (unrestricted).
 A killed fold resumes from its checkpoint (data/checkpoints/view2-fold-N/).
 Fold N trains with seed + N, so the folds are ten different initialisations.
-With `fusion: lbp`, the LBP descriptors are fitted on the training folds' people and fused
-with the net by a logistic regression fitted on the calibration fold; the net alone is recorded
-too (`net`).
+With `fusion: lbp`, the LBP descriptors (each image's regions decoded gray from data/lfw) are
+fitted on the training folds' people and fused with the net by a logistic regression fitted
+on the calibration fold; the net alone is recorded too (`net`).
 Writes data/view2/fold_N.keras, metrics/view2/fold_N.json and metrics/view2/fold_N.csv
 (every held-out pair's score).
 """
@@ -16,21 +16,13 @@ Writes data/view2/fold_N.keras, metrics/view2/fold_N.json and metrics/view2/fold
 import sys
 
 from lfw_siamese import paths
-from lfw_siamese.dataset import load_arrays, pair_arrays
 from lfw_siamese.errors import LfwError, run_stage
+from lfw_siamese.fold import judge_net, load_fold
 from lfw_siamese.fsutil import write_csv, write_json
-from lfw_siamese.imagestore import ImageStore
 from lfw_siamese.mining import check_mining
-from lfw_siamese.pairs import people_of, read_pairs
+from lfw_siamese.pairs import people_of
 from lfw_siamese.params import load_params
-from lfw_siamese.view2 import (
-    FOLDS,
-    calibration_fold,
-    fold_groups,
-    fold_result,
-    judge_fold,
-    training_people,
-)
+from lfw_siamese.view2 import FOLDS, calibration_fold
 
 DATA = paths.VIEW2
 METRICS = paths.METRICS / "view2"
@@ -41,38 +33,16 @@ def main() -> None:
         raise LfwError(f"usage: view2_fold.py N, with N the held-out fold (1-{FOLDS})")
     fold = int(sys.argv[1])
     p = load_params().replace(patience=0)
-    pairs = read_pairs(paths.PAIR_LISTS / "pairs.txt", ImageStore(paths.IMAGES).counts())
-    groups = fold_groups(pairs, fold)
-    data = load_arrays(DATA / "images.npz")
-    index = {f: i for i, f in enumerate(data["files"])}
-    arrays = {name: pair_arrays(x, data["image"], index) for name, x in groups.items()}
-    people = training_people(data, groups["training"])
+    groups, arrays, people = load_fold(fold)
     check_mining(p, people["person"])
-    from lfw_siamese.inference import score_pairs  # after the checks: Keras takes seconds
-    from lfw_siamese.saving import save_model
+    from lfw_siamese.saving import save_model  # after the checks: Keras takes seconds
     from lfw_siamese.training import train as train_model
 
     run = train_model(p, arrays["calibration"], pairs=arrays["training"], people=people,
                       seed=p.seed + fold, checkpoint=paths.CHECKPOINTS / f"view2-fold-{fold}")
     model = run.model
     save_model(model, DATA / f"fold_{fold}.keras")
-    net = {name: score_pairs(model, a["left"], a["right"], p.tta) for name, a in arrays.items()}
-    fusion, scores = None, net
-    if p.fusion == "lbp":
-        from lfw_siamese.descriptor import fit_descriptors, gray, pair_cosines
-        from lfw_siamese.fusion import fit_and_fuse
-
-        descriptors = fit_descriptors(gray(people["image"], p.channels), people["person"],
-                                      p.lbp_cells, p.lbp_pca)
-        cosines = {name: pair_cosines(descriptors, a["left"], a["right"], p.channels)
-                   for name, a in arrays.items()}
-        fusion, scores = fit_and_fuse(net, cosines, arrays["calibration"]["label"],
-                                      "calibration")
-    result = judge_fold(scores, arrays)
-    if fusion:
-        alone = fold_result(*((arrays[k]["label"], net[k]) for k in ("calibration", "test")))
-        result |= {"fusion": fusion.as_dict(),
-                   "net": {k: alone[k] for k in ("threshold", "accuracy", "auc")}}
+    result, scores = judge_net(p, model, groups, arrays, people)
     write_json(METRICS / f"fold_{fold}.json", {
         "fold": fold, "calibration_fold": calibration_fold(fold), **result,
         "training": p.train_pairs, "epochs": len(run.history),

@@ -74,7 +74,8 @@ def test_a_two_region_model_gets_both_regions_from_its_card(photos, tmp_path):
                                             abs=1e-6)
 
 
-def test_a_fused_card_fuses_the_net_with_the_descriptor(trained, photos, tmp_path):
+def test_a_fused_card_fuses_the_net_with_the_descriptors_each_on_its_region(trained, photos,
+                                                                            tmp_path):
     from lfw_siamese.descriptor import (
         cosines,
         fit_descriptors,
@@ -85,8 +86,9 @@ def test_a_fused_card_fuses_the_net_with_the_descriptor(trained, photos, tmp_pat
     from lfw_siamese.fusion import Fusion
 
     rng = np.random.default_rng(0)
-    descriptors = fit_descriptors(rng.integers(0, 256, (12, 32, 32), dtype=np.uint8),
-                                  np.repeat(np.arange(4), 3), (2, 4), dims=6)
+    faces = rng.integers(0, 256, (12, 32, 32), dtype=np.uint8)
+    descriptors = fit_descriptors({120: faces, 90: faces[::-1]}, np.repeat(np.arange(4), 3),
+                                  [(120, 2), (90, 4)], dims=6)
     save_descriptors(descriptors, tmp_path / "descriptor.npz")
     weights = {"net": 0.5, "descriptors": [3.0, -1.0], "offset": -0.2}
     card = {**CARD, "descriptor": str(tmp_path / "descriptor.npz"), "fusion": weights}
@@ -96,8 +98,9 @@ def test_a_fused_card_fuses_the_net_with_the_descriptor(trained, photos, tmp_pat
     model = keras.saving.load_model(trained / "model.keras", safe_mode=True)
     left, right = (load_image(p, 32, 1, 120)[None] for p in (photos[0], photos[2]))
     net = score_pairs(model, left, right, tta=True)
-    cosine = [cosines(*(d.project(grid_histograms(lbp_codes(x[..., 0]), d.cells))
-                        for x in (left, right))) for d in descriptors]
+    cosine = [cosines(*(d.project(grid_histograms(lbp_codes(load_image(p, 32, 1, d.crop)[None, ..., 0]),
+                                                  d.cells)) for p in (photos[0], photos[2])))
+              for d in descriptors]
     expected = Fusion(0.5, (3.0, -1.0), -0.2)(net, cosine)
     assert result["score"] == pytest.approx(float(expected[0]), abs=1e-6)
     without = Fusion(0.5, (0.0, 0.0), -0.2)(net, cosine)  # the descriptors do count

@@ -1,5 +1,5 @@
-"""The LBP descriptors: histograms, the fitted projection as one affine map, one per grid, and
-their file."""
+"""The LBP descriptors: histograms, the fitted projection as one affine map, one per (region,
+grid), and their file."""
 
 import numpy as np
 import pytest
@@ -8,7 +8,6 @@ from lfw_siamese.descriptor import (
     CODES,
     RADII,
     fit_descriptors,
-    gray,
     grid_histograms,
     lbp_codes,
     load_descriptors,
@@ -56,18 +55,12 @@ def test_histograms_are_per_cell_and_radius_and_unit_length():
     assert not np.allclose(h[0], lbp_histograms(faces[:1, :, ::-1], 2)[0])  # not mirror-blind
 
 
-def test_gray_takes_the_first_region_and_averages_colour():
-    rgb = np.stack([np.full((1, 4, 4), v, np.uint8) for v in (30, 60, 91, 200)], -1)
-    assert gray(rgb[..., :1], 1).shape == (1, 4, 4) and np.all(gray(rgb, 1) == 30)
-    assert np.all(gray(rgb, 3) == 60)  # (30 + 60 + 91) / 3 = 60.33; the context channel ignored
-
-
 def test_the_stored_map_is_pca_then_lda_and_tells_people_apart(tmp_path):
     from sklearn.decomposition import PCA
     from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 
     faces, person = faces_of_people(30, 4)
-    [d] = fit_descriptors(faces, person, [2], dims=30)
+    [d] = fit_descriptors({120: faces}, person, [(120, 2)], dims=30)
     features = lbp_histograms(np.concatenate([faces, faces[:, :, ::-1]]), 2)
     both = np.concatenate([person, person])
     pca = PCA(30, whiten=True, random_state=0).fit(features)
@@ -77,25 +70,25 @@ def test_the_stored_map_is_pca_then_lda_and_tells_people_apart(tmp_path):
     # new images of new people: same-person pairs score above different-person pairs
     new, who = faces_of_people(20, 2, seed=1)
     left, right = np.arange(0, 40, 2), np.arange(1, 40, 2)
-    [same] = pair_cosines([d], new[left, ..., None], new[right, ..., None], 1)
-    [other] = pair_cosines([d], new[left, ..., None], np.roll(new[right], 1, 0)[..., None], 1)
+    [same] = pair_cosines([d], {120: new[left]}, {120: new[right]})
+    [other] = pair_cosines([d], {120: new[left]}, {120: np.roll(new[right], 1, 0)})
     assert (who[left] == who[right]).all()
     fpr, tpr = roc_curve(np.r_[np.ones(20), np.zeros(20)], np.r_[same, other])
     assert auc(fpr, tpr) > 0.9
-    both = fit_descriptors(faces, person, (2, 3), dims=30)  # one per grid, in order
+    both = fit_descriptors({120: faces}, person, [(120, 2), (120, 3)], dims=30)  # in order
     assert [g.cells for g in both] == [2, 3] and np.array_equal(both[0].weights, d.weights)
     save_descriptors(both, tmp_path / "descriptor.npz")
     again = load_descriptors(tmp_path / "descriptor.npz")
-    assert [g.cells for g in again] == [2, 3]
+    assert [(g.crop, g.cells) for g in again] == [(120, 2), (120, 3)]
     assert all(np.array_equal(projected(a, new), projected(b, new)) for a, b in zip(again, both, strict=True))
 
 
 def test_bad_sizes_and_files_are_named(tmp_path):
     faces, person = faces_of_people(3, 2, side=16)
     with pytest.raises(LfwError, match=r"lbp_pca: got 500, at most 12 possible here \(12 training"):
-        fit_descriptors(faces, person, [2], 500)
+        fit_descriptors({120: faces}, person, [(120, 2)], 500)
     with pytest.raises(LfwError, match="at least two training people"):
-        fit_descriptors(faces[:2], np.zeros(2, int), [2], 2)
+        fit_descriptors({120: faces[:2]}, np.zeros(2, int), [(120, 2)], 2)
     with pytest.raises(LfwError, match="square gray faces of at least 4 px, got 3 px"):
         lbp_histograms(faces[:, :3, :3], 4)
     with pytest.raises(LfwError, match="expected square gray faces"):
@@ -108,3 +101,23 @@ def test_bad_sizes_and_files_are_named(tmp_path):
     (tmp_path / "text.npz").write_text("not numpy")
     with pytest.raises(LfwError, match="not a descriptor file"):
         load_descriptors(tmp_path / "text.npz")
+
+
+def test_each_descriptor_describes_its_own_region_and_keeps_it_in_its_file(tmp_path):
+    faces, person = faces_of_people(30, 4)
+    noise = np.random.default_rng(2).integers(0, 256, faces.shape, dtype=np.uint8)
+    regions = {120: faces, 90: noise}  # the same images, two regions: only one tells people apart
+    tight, wide, alone = fit_descriptors(regions, person, [(90, 2), (120, 2), (120, 3)], dims=30)
+    assert [(d.crop, d.cells) for d in (tight, wide, alone)] == [(90, 2), (120, 2), (120, 3)]
+    [same_crop] = fit_descriptors({120: faces}, person, [(120, 2)], dims=30)
+    assert np.array_equal(wide.weights, same_crop.weights)  # fitted on its region only
+    new, _ = faces_of_people(20, 2, seed=1)
+    left, right = np.arange(0, 40, 2), np.arange(1, 40, 2)
+    pairs = [{120: new[side], 90: np.random.default_rng(k).integers(0, 256, new[side].shape,
+                                                                      dtype=np.uint8)}
+             for k, side in enumerate((left, right))]
+    cos_tight, cos_wide, _ = pair_cosines([tight, wide, alone], *pairs)
+    assert np.allclose(cos_wide, pair_cosines([same_crop], *pairs)[0])
+    assert cos_wide.mean() > 0.5 > abs(cos_tight.mean())  # the noise region says nothing
+    save_descriptors([tight, wide], tmp_path / "descriptor.npz")
+    assert [d.crop for d in load_descriptors(tmp_path / "descriptor.npz")] == [90, 120]

@@ -24,7 +24,11 @@ def test_reference_configuration_is_valid_and_the_reports():
     assert (p.twin, p.split, p.train_pairs, p.augment) == ("koch", "pairs", "dev", False)
     assert p.filters == (64, 128, 128, 256)
     assert p.fusion == "none" and p.erase == p.ema == 0  # the report's network alone
-    assert check_params({**DEFAULTS, "lbp_cells": 8}).lbp_cells == (8,)  # `-S lbp_cells=8`
+    one = check_params({**DEFAULTS, "lbp_cells": 8})  # `-S lbp_cells=8`: one grid, every crop
+    assert one.lbp_cells == (8,) and one.descriptors == ((120, 8), (90, 8), (150, 8))
+    both = check_params({**DEFAULTS, "lbp_cells": [8, 6], "lbp_crops": 120})
+    assert both.descriptors == ((120, 8), (120, 6))  # recipe v4's two grids on one crop
+    assert check_params(DEFAULTS).descriptors == ((120, 8), (90, 8), (150, 6))
 
 
 def test_every_named_configuration_is_valid_at_every_size():
@@ -38,8 +42,11 @@ def test_every_named_configuration_is_valid_at_every_size():
 def test_the_sets_say_what_they_hold():
     assert set(set_names(EXPERIMENTS)) >= {"reference", "report", "recipes", "ablations"}
     recipes = load_set("recipes", EXPERIMENTS)
-    assert list(recipes) == ["recipe-v4", "recipe-v3", "recipe-v2", "recipe-v1"]
-    assert check_params({**DEFAULTS, **recipes["recipe-v4"]}) == check_params(DEFAULTS)
+    assert list(recipes) == ["recipe-v5", "recipe-v4", "recipe-v3", "recipe-v2", "recipe-v1"]
+    assert check_params({**DEFAULTS, **recipes["recipe-v5"]}) == check_params(DEFAULTS)
+    v4 = check_params({**DEFAULTS, **recipes["recipe-v4"]})
+    assert v4.descriptors == ((120, 8), (120, 6)) and v4.replace(
+        lbp_cells=DEFAULTS["lbp_cells"], lbp_crops=DEFAULTS["lbp_crops"]) == check_params(DEFAULTS)
     assert check_params({**DEFAULTS, **recipes["recipe-v3"]}).fusion == "none"
     v2 = check_params({**DEFAULTS, **recipes["recipe-v2"]})
     assert (v2.filters, v2.context_crop) == ((32, 32, 64, 128), 0)
@@ -99,9 +106,11 @@ def test_unknown_key_is_named_with_a_suggestion():
         ("release", "lfw-a", "expected one of lfwa, lfw, lfw-funneled, lfw-deepfunneled"),
         ("fusion", "hog", "fusion: got 'hog', expected one of lbp, none"),
         ("lbp_cells", 0, "lbp_cells: got 0, expected an integer from 1 to 32, or a list of up "
-                         "to 4 distinct ones"),
-        ("lbp_cells", [8, 8], "lbp_cells: got [8, 8], expected an integer from 1 to 32"),
+                         "to 4 (e.g. [8, 6])"),
+        ("lbp_cells", [8, 8, 6, 6, 4], "lbp_cells: got [8, 8, 6, 6, 4], expected an integer"),
         ("lbp_cells", [], "lbp_cells: got [], expected an integer from 1 to 32"),
+        ("lbp_crops", [120, 251], "lbp_crops: got [120, 251], expected an integer from 1 to "
+                                  "250, or a list of up to 4 (e.g. [120, 90])"),
         ("lbp_pca", 0, "lbp_pca: got 0, expected an integer >= 1"),
         ("erase", 1.5, "erase: got 1.5, expected a number >= 0 and <= 1"),
         ("ema", 1.0, "ema: got 1.0, expected a number >= 0 and < 1"),
@@ -162,8 +171,14 @@ def test_unreadable_files(tmp_path):
     (dict(context_pool=2), "context_pool: got 2, but context_crop is 0"),
     (dict(twin="lean", image_size=32, context_crop=200, context_pool=4),
      "context_pool: got 4, which leaves the context tower 8 px of image_size 32"),
-    (dict(fusion="lbp", image_size=65, lbp_cells=[8, 20]),
+    (dict(fusion="lbp", image_size=65, lbp_cells=[8, 20], lbp_crops=120),
      "lbp_cells: got [8, 20], cells of 3 px on image_size 65; each needs >= 4 px (grids <= 16)"),
+    (dict(lbp_cells=[8, 6], lbp_crops=[120, 90, 150]),
+     "lbp_crops: got [120, 90, 150] for lbp_cells [8, 6]: one crop per grid, or a single crop"),
+    (dict(lbp_cells=[8, 6, 8], lbp_crops=[120, 90, 120]),
+     "lbp_cells, lbp_crops: the descriptor of crop 120 on 8x8 cells is given twice"),
+    (dict(lbp_cells=[8, 8], lbp_crops=120),
+     "lbp_cells, lbp_crops: the descriptor of crop 120 on 8x8 cells is given twice"),
     (dict(augment=False, erase=0.5), "erase: got 0.5, but augment is false"),
     (dict(ema=0.999, patience=5), "ema: got 0.999 with patience 5: early stopping keeps"),
 ])

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from lfw_siamese.errors import LfwError
 from lfw_siamese.mining import check_mining
-from lfw_siamese.params import SCHEMA, Choice, Flag, Grids, IntList, check_params
+from lfw_siamese.params import SCHEMA, Choice, Flag, IntList, Sizes, check_params
 
 from .conftest import RECIPE, synthetic_people
 
@@ -49,7 +49,7 @@ def values(rule) -> st.SearchStrategy:
         return st.one_of(st.lists(widths, min_size=rule.length, max_size=rule.length),
                          st.lists(st.integers(1, 3), min_size=0, max_size=6),
                          st.sampled_from(ODD))
-    if isinstance(rule, Grids):
+    if isinstance(rule, Sizes):
         sizes = st.sampled_from([*around(1), *around(rule.high), 4, 2.5, True, "8", *HUGE])
         return st.one_of(sizes, st.lists(sizes, min_size=0, max_size=rule.most + 2),
                          st.sampled_from(ODD))

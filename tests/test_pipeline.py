@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from lfw_siamese.dataset import load_arrays
+from lfw_siamese.descriptor import load_descriptors
 from lfw_siamese.imagestore import ImageStore
 from lfw_siamese.metrics import accuracy, best_threshold
 
@@ -25,7 +26,8 @@ pytestmark = [needs_mirror, pytest.mark.slow]
 COMPARE_DROP = re.search(r"^COMPARE_DROP := (.*)$", (ROOT / "Makefile").read_text(),
                          re.MULTILINE).group(1)  # what `make compare` and the README drop
 TINY = {"image_size": 32, "filters": [8, 8, 16, 16], "dense_units": 16, "epochs": 1,
-        "pairs_per_epoch": 256, "batch_size": 32, "lbp_cells": [4, 2], "lbp_pca": 50}
+        "pairs_per_epoch": 256, "batch_size": 32, "lbp_cells": [4, 2], "lbp_crops": [120, 90],
+        "lbp_pca": 50}
 
 
 def run(cmd, cwd, env, check=True):
@@ -72,7 +74,9 @@ def test_repro_writes_every_metric(project):
     assert headline["test"]["accuracy"] == evaluate["test"]["accuracy"]
     # fused with the descriptor, and the net alone beside it
     assert set(evaluate["fusion"]) == {"net", "descriptors", "offset"}
-    assert len(evaluate["fusion"]["descriptors"]) == 2  # one weight per grid
+    assert len(evaluate["fusion"]["descriptors"]) == 2  # one weight per (crop, grid)
+    assert [(d.crop, d.cells) for d in load_descriptors(repo / "data/descriptor.npz")] == [
+        (120, 4), (90, 2)]
     assert headline["net"]["test_accuracy"] == evaluate["net"]["test"]["accuracy"]
     assert headline["test"]["auc"] != headline["net"]["test_auc"]
     assert 0 <= headline["test"]["accuracy"] <= 1 and 0 <= headline["test"]["auc"] <= 1
@@ -112,6 +116,16 @@ def test_verify_scores_two_real_photos_with_the_pipeline_model(project, tmp_path
     out = json.loads(result.stdout)
     card = json.loads((repo / "data/verifier.json").read_text())
     assert out["threshold"] == card["threshold"] and 0 <= out["score"] <= 1
+    # LFW images as they are (no detection): verify scores a test pair as `evaluate` did,
+    # the net fused with each descriptor on its own region of the image
+    pair = next(r for r in csv.DictReader(open(repo / "metrics/predictions.csv"))
+                if r["split"] == "test")
+    photos = [tmp_path / f"{side}.jpg" for side in ("left", "right")]
+    for photo, name in zip(photos, (pair["left_file"], pair["right_file"]), strict=True):
+        photo.write_bytes(store.open(name).read())
+    framed = run(["lfw-siamese", "verify", "--json", "--lfw-framed", *map(str, photos)], repo,
+                 env)
+    assert json.loads(framed.stdout)["score"] == pytest.approx(float(pair["score"]), abs=1e-5)
 
 
 def test_threshold_is_chosen_on_validation_pairs(project):

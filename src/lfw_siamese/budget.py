@@ -88,7 +88,9 @@ def estimates(p) -> list[tuple[str, int, str]]:
                    f"for the LBP histograms of the training images and their mirrors "
                    f"({features:,} features each)"),
                   ("lbp_pca", p.lbp_pca * features * 8 * 3,
-                   f"for the PCA's components ({features:,} features each)")]
+                   f"for the PCA's components ({features:,} features each)"),
+                  ("lbp_crops", len(set(p.lbp_crops)) * 2 * LFW_IMAGES * 3 * p.image_size**2,
+                   "for the LBP codes of the training images and their mirrors, per crop")]
     return found
 
 

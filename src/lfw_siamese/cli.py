@@ -26,6 +26,7 @@ from .backend import configure_environment
 from .descriptor import load_descriptors, pair_cosines
 from .errors import LfwError
 from .faces import Face, network_input
+from .fusion import FIELDS as FUSION_FIELDS
 from .fusion import Fusion
 from .params import regions
 from .paths import CARD, MODEL
@@ -41,9 +42,9 @@ def read_card(path: Path) -> dict:
         raise LfwError(f"{path}: not valid JSON ({exc})") from None
     missing = {"image_size", "channels", "crop", "tta", "threshold"} - set(card)
     if card.get("fusion") and not (isinstance(card["fusion"], dict)
-                                   and set(card["fusion"]) == set(Fusion.FIELDS)
+                                   and set(card["fusion"]) == set(FUSION_FIELDS)
                                    and card.get("descriptor")):
-        missing.add(f"descriptor and fusion weights ({', '.join(Fusion.FIELDS)})")
+        missing.add(f"descriptor and fusion weights ({', '.join(FUSION_FIELDS)})")
     if missing:
         raise LfwError(f"{path}: missing {', '.join(sorted(missing))} (re-run `dvc repro`)")
     return card
@@ -73,10 +74,11 @@ def read_pair_file(path: Path) -> list[tuple[Path, Path]]:
 
 
 def load_all(paths: list[Path], card: dict, lfw_framed: bool, progress: bool,
-             keep_going: bool = False):
-    """Every distinct photo once, as the network's input, with the faces found in it: a dict
-    path -> (input, faces). With `keep_going`, a photo that cannot be used maps to its error
-    message instead of ending the run."""
+             keep_going: bool = False, gray_crops=()):
+    """Every distinct photo once, as the network's input (then the descriptors' `gray_crops`
+    regions, one channel each), with the faces found in it: a dict path -> (input, faces).
+    With `keep_going`, a photo that cannot be used maps to its error message instead of
+    ending the run."""
     from tqdm import tqdm
 
     loaded = {}
@@ -87,7 +89,7 @@ def load_all(paths: list[Path], card: dict, lfw_framed: bool, progress: bool,
                 raise LfwError(f"{path}: is a folder, not an image")
             loaded[path] = network_input(path, card["image_size"], card["channels"],
                                          regions(card["crop"], card.get("context_crop", 0)),
-                                         lfw_framed)
+                                         lfw_framed, gray_crops)
         except LfwError as exc:
             if not keep_going:
                 raise
@@ -108,14 +110,15 @@ def verify(pairs, model_path: Path, card_path: Path, progress: bool = False,
     every face found. With `keep_going`, a pair whose photo cannot be used gets an `error`
     (and no score) and the others are scored; without, the first such photo ends the run."""
     card = read_card(card_path)
+    descriptors = load_descriptors(Path(card["descriptor"])) if card.get("fusion") else []
     loaded = load_all([path for pair in pairs for path in pair], card, lfw_framed, progress,
-                      keep_going)
+                      keep_going, [d.crop for d in descriptors])
     if not model_path.is_file():
         raise LfwError(f"{model_path}: no trained model: run `dvc repro` first, or pass --model")
     errors = [next((loaded[p] for p in pair if isinstance(loaded[p], str)), None)
               for pair in pairs]
     good = [pair for pair, error in zip(pairs, errors, strict=True) if error is None]
-    scores = iter(_scores(good, loaded, model_path, card))
+    scores = iter(_scores(good, loaded, model_path, card, descriptors))
     threshold = float(card["threshold"])
     results = []
     for (a, b), error in zip(pairs, errors, strict=True):
@@ -135,23 +138,24 @@ def verify(pairs, model_path: Path, card_path: Path, progress: bool = False,
     return results
 
 
-def _scores(pairs, loaded: dict, model_path: Path, card: dict) -> np.ndarray:
-    """The score of each pair of loaded photos: the model's, fused with the descriptor's
-    cosine as the card says."""
+def _scores(pairs, loaded: dict, model_path: Path, card: dict, descriptors) -> np.ndarray:
+    """The score of each pair of loaded photos: the model's, fused with the descriptors'
+    cosines as the card says."""
     if not pairs:
         return np.empty(0)
     from .inference import score_pairs
     from .saving import load_model
 
-    descriptors = load_descriptors(Path(card["descriptor"])) if card.get("fusion") else []
     model = load_model(model_path)
     left = np.stack([loaded[a][0] for a, _ in pairs])
     right = np.stack([loaded[b][0] for _, b in pairs])
-    scores = score_pairs(model, left, right, card["tta"])
+    net = left.shape[-1] - len(descriptors)  # the net's channels; one gray region per descriptor
+    scores = score_pairs(model, left[..., :net], right[..., :net], card["tta"])
     if not descriptors:
         return scores
-    return Fusion.from_dict(card["fusion"])(
-        scores, pair_cosines(descriptors, left, right, card["channels"]))
+    faces = [{d.crop: side[..., net + i] for i, d in enumerate(descriptors)}
+             for side in (left, right)]
+    return Fusion.from_dict(card["fusion"])(scores, pair_cosines(descriptors, *faces))
 
 
 def describe(path: str, face: dict | None) -> str:

@@ -2,12 +2,12 @@
 methods without deep nets (high-dim LBP, Fisher vector faces).
 
 Uniform LBP codes (8 neighbours at radii 1-3, scikit-image) are histogrammed over a grid of
-cells of the net's own input (the aligned face crop), square-rooted and normalised; one
-descriptor per grid size, so that several grids describe the face at several scales. Each
-descriptor's projection, fitted on the training people and their mirror images (PCA with
-whitening, then LDA, scikit-learn), is stored as one affine map with its grid, so that
-applying it needs numpy and scikit-image only. Two faces are compared by the cosine of their
-projections.
+cells of a gray face region (a centre crop of the LFW frame, at the net's input size),
+square-rooted and normalised; one descriptor per (region, grid), so that several regions and
+grids describe the face at several scales. Each descriptor's projection, fitted on the
+training people and their mirror images (PCA with whitening, then LDA, scikit-learn), is
+stored as one affine map with its region and grid, so that applying it needs numpy and
+scikit-image only. Two faces are compared by the cosine of their projections.
 """
 
 from dataclasses import dataclass
@@ -20,12 +20,6 @@ from .fsutil import atomic_output
 
 CODES = 59  # non-rotation-invariant uniform patterns of 8 neighbours
 RADII = (1, 2, 3)
-
-
-def gray(images: np.ndarray, channels: int) -> np.ndarray:
-    """(N, side, side) uint8: the first region's `channels` channels averaged."""
-    first = images[..., :channels]
-    return first[..., 0] if channels == 1 else first.mean(-1).round().astype(np.uint8)
 
 
 def lbp_codes(faces: np.ndarray) -> np.ndarray:
@@ -62,9 +56,10 @@ def grid_histograms(codes: np.ndarray, cells: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Descriptor:
-    """A face's LBP histograms on a `cells` grid, projected by (x - mean) @ weights - offset
-    (PCA-whitening then LDA, fitted on the training people)."""
+    """The LBP histograms of a face's `crop` region on a `cells` grid, projected by
+    (x - mean) @ weights - offset (PCA-whitening then LDA, fitted on the training people)."""
 
+    crop: int
     cells: int
     mean: np.ndarray     # (D,)
     weights: np.ndarray  # (D, K)
@@ -75,16 +70,16 @@ class Descriptor:
         return (histograms - self.mean) @ self.weights - self.offset
 
 
+FIELDS = ("crop", "cells", "mean", "weights", "offset")
 
-FIELDS = ("cells", "mean", "weights", "offset")
 
-
-def pair_cosines(descriptors: list[Descriptor], left: np.ndarray, right: np.ndarray,
-                 channels: int) -> list[np.ndarray]:
-    """Per descriptor, the cosine of the projections of each (left[i], right[i]) pair of
-    network inputs (N, side, side, channels per region); LBP codes computed once."""
-    codes = [lbp_codes(gray(side, channels)) for side in (left, right)]
-    return [cosines(*(d.project(grid_histograms(c, d.cells)) for c in codes))
+def pair_cosines(descriptors: list[Descriptor], left: dict, right: dict) -> list[np.ndarray]:
+    """Per descriptor, the cosine of the projections of each (left[i], right[i]) pair of faces;
+    `left` and `right` map each descriptor's crop to its gray regions (N, side, side). LBP
+    codes are computed once per region."""
+    codes = [{crop: lbp_codes(side[crop]) for crop in {d.crop for d in descriptors}}
+             for side in (left, right)]
+    return [cosines(*(d.project(grid_histograms(c[d.crop], d.cells)) for c in codes))
             for d in descriptors]
 
 
@@ -101,8 +96,8 @@ def load_descriptors(path: Path) -> list[Descriptor]:
     try:
         with np.load(path) as d:
             count = sum(key.startswith("cells_") for key in d.files)
-            descriptors = [Descriptor(int(d[f"cells_{i}"]), *(d[f"{name}_{i}"]
-                                                             for name in FIELDS[1:]))
+            descriptors = [Descriptor(int(d[f"crop_{i}"]), int(d[f"cells_{i}"]),
+                                      *(d[f"{name}_{i}"] for name in FIELDS[2:]))
                            for i in range(count)]
     except FileNotFoundError:
         raise LfwError(f"{path}: no fitted descriptor; run `dvc repro`") from None
@@ -114,13 +109,14 @@ def load_descriptors(path: Path) -> list[Descriptor]:
     return descriptors
 
 
-def fit_descriptors(faces: np.ndarray, person: np.ndarray, grids, dims: int) -> list[Descriptor]:
-    """One descriptor per grid size of `grids`, fitted on gray faces of the training people
-    and their mirror images (each the same person as its original): PCA to `dims` with
-    whitening, then LDA over the people. LBP codes are computed once for all grids."""
-    codes, people = mirrored_codes(faces, person)
-    return [fit_projection(grid_histograms(codes, cells), people, cells, dims)
-            for cells in grids]
+def fit_descriptors(faces: dict, person: np.ndarray, described, dims: int) -> list[Descriptor]:
+    """One descriptor per (crop, cells) of `described`, fitted on the training people's gray
+    regions (`faces` maps each crop to them, (N, side, side)) and their mirror images (each
+    the same person as its original): PCA to `dims` with whitening, then LDA over the people.
+    LBP codes are computed once per region, for all its grids."""
+    codes = {crop: mirrored_codes(faces[crop], person) for crop in dict(described)}
+    return [fit_projection(grid_histograms(codes[crop][0], cells), codes[crop][1], crop, cells,
+                           dims) for crop, cells in described]
 
 
 def mirrored_codes(faces: np.ndarray, person: np.ndarray):
@@ -128,7 +124,7 @@ def mirrored_codes(faces: np.ndarray, person: np.ndarray):
     return lbp_codes(np.concatenate([faces, faces[:, :, ::-1]])), np.concatenate([person, person])
 
 
-def fit_projection(features: np.ndarray, person: np.ndarray, cells: int,
+def fit_projection(features: np.ndarray, person: np.ndarray, crop: int, cells: int,
                    dims: int) -> Descriptor:
     """PCA of `features` to `dims` with whitening, then LDA over `person`, as one map."""
     from sklearn.decomposition import PCA
@@ -148,7 +144,7 @@ def fit_projection(features: np.ndarray, person: np.ndarray, cells: int,
     # lda.transform: (z - xbar_) @ scalings_[:, :k]; composed into one affine map.
     whiten = pca.components_.T / np.sqrt(pca.explained_variance_)
     scalings = lda.scalings_[:, :lda.n_components]
-    return Descriptor(cells, pca.mean_.astype(np.float32),
+    return Descriptor(crop, cells, pca.mean_.astype(np.float32),
                       (whiten @ scalings).astype(np.float32),
                       (lda.xbar_ @ scalings).astype(np.float32))
 

@@ -115,18 +115,20 @@ def _check_face(name, face: Face, size: int, crop: int) -> None:
 
 
 def network_input(path, size: int, channels: int, crop: int | tuple,
-                  lfw_framed: bool = False) -> tuple[np.ndarray, list[Face]]:
+                  lfw_framed: bool = False, gray_crops=()) -> tuple[np.ndarray, list[Face]]:
     """One photo as the network's input, and the faces found in it (largest first; the first
     one is used). With `lfw_framed` the photo is taken as an LFW frame and preprocessed as
     training does (no detection, no faces). Several crops (`Params.crops`) stack their
-    regions on the channel axis. Errors name the photo: no face, a face or image too small for
-    the network's resolution, an unreadable file."""
+    regions on the channel axis; `gray_crops` (the LBP descriptors' regions) follow, one gray
+    channel each. Errors name the photo: no face, a face or image too small for the network's
+    resolution, an unreadable file."""
     crops = (crop,) if isinstance(crop, int) else tuple(crop)
     tightest = min(crops)  # the region that needs the most pixels
     if lfw_framed:
         with decoding(path), Image.open(path) as im:  # the header only: the size
             _check_framed(path, *im.size, size, tightest)
-        regions = [load_image(path, size, channels, c) for c in crops]
+        regions = ([load_image(path, size, channels, c) for c in crops]
+                   + [load_image(path, size, 1, c) for c in gray_crops])
         return np.concatenate(regions, axis=-1), []
     image = open_upright(path)
     if min(image.size) < SMALLEST:
@@ -136,5 +138,6 @@ def network_input(path, size: int, channels: int, crop: int | tuple,
         raise LfwError(f"{path}: no face found. If the photo is already framed like LFW's "
                        "(one face, centred, about half the image wide), pass --lfw-framed")
     _check_face(path, faces[0], size, tightest)
-    regions = [frame(image, faces[0], size, channels, c) for c in crops]
+    regions = ([frame(image, faces[0], size, channels, c) for c in crops]
+               + [frame(image, faces[0], size, 1, c) for c in gray_crops])
     return np.concatenate(regions, axis=-1), faces

@@ -53,7 +53,7 @@ class Fusion:
         return {**asdict(self), "descriptors": list(self.descriptors)}
 
 
-Fusion.FIELDS = tuple(f.name for f in fields(Fusion))  # the weights a verifier card holds
+FIELDS = tuple(f.name for f in fields(Fusion))  # the weights a verifier card holds
 
 
 def fit_and_fuse(net: dict, cosines: dict, labels, held_out: str) -> tuple[Fusion, dict]:

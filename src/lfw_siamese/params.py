@@ -102,20 +102,21 @@ class IntList:
 
 
 @dataclass(frozen=True)
-class Grids:
-    """One grid size, or a list of up to `most` distinct ones, each in [1, high]."""
+class Sizes:
+    """One size, or a list of up to `most` of them, each in [1, high] (e.g. [8, 6])."""
 
     high: int
+    example: str
     most: int = 4
 
     def check(self, value):
         values = [value] if isinstance(value, int) else value
         if (isinstance(values, list | tuple) and 1 <= len(values) <= self.most
                 and all(isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= self.high
-                        for v in values) and len(set(values)) == len(values)):
+                        for v in values)):
             return tuple(values)
         raise ValueError(f"an integer from 1 to {self.high}, or a list of up to {self.most} "
-                         f"distinct ones (e.g. [8, 6])")
+                         f"(e.g. {self.example})")
 
 
 def param(rule, *stages: str):
@@ -139,7 +140,7 @@ class Params:
 
     # data
     release: str = param(Choice(tuple(RELEASES)), "download", "analyze", "evaluate", "view2_report")
-    image_size: int = param(Number(int, 16, 250), *INPUT_STAGES)
+    image_size: int = param(Number(int, 16, 250), *INPUT_STAGES, "describe")
     channels: int = param(Choice((1, 3)), *INPUT_STAGES)
     crop: int = param(Number(int, 1, 250), "prepare", "view2_prepare", "evaluate")
     context_crop: int = param(Number(int, 0, 250), *INPUT_STAGES)
@@ -179,13 +180,20 @@ class Params:
     tta: bool = param(Flag(), "evaluate", "view2_fold")
     # descriptor fused with the net
     fusion: str = param(Choice(("lbp", "none")), "describe", "evaluate", "view2_fold")
-    lbp_cells: tuple[int, ...] = param(Grids(32), "describe", "view2_fold")
+    lbp_cells: tuple[int, ...] = param(Sizes(32, "[8, 6]"), "describe", "view2_fold")
+    lbp_crops: tuple[int, ...] = param(Sizes(250, "[120, 90]"), "describe", "view2_fold")
     lbp_pca: int = param(Number(int, 1), "describe", "view2_fold")
 
     @property
     def crops(self) -> tuple[int, ...]:
         """The centre crops a network sees, one region each: `crop`, then `context_crop`."""
         return regions(self.crop, self.context_crop)
+
+    @property
+    def descriptors(self) -> tuple[tuple[int, int], ...]:
+        """(crop, cells) of each LBP descriptor: `lbp_crops` and `lbp_cells` side by side,
+        a single value of either standing for every descriptor."""
+        return described(self.lbp_crops, self.lbp_cells)
 
     @property
     def input_channels(self) -> int:
@@ -208,6 +216,13 @@ SCHEMA = {f.name: f.metadata["rule"] for f in dataclasses.fields(Params)}
 def regions(crop: int, context_crop: int = 0) -> tuple[int, ...]:
     """The centre crops a network sees, one region each: `crop`, then `context_crop` if > 0."""
     return (crop, context_crop) if context_crop else (crop,)
+
+
+def described(crops, cells) -> tuple[tuple[int, int], ...]:
+    """(crop, cells) pairs of two lists side by side, a single value standing for all."""
+    n = max(len(crops), len(cells))
+    return tuple(zip(crops * n if len(crops) == 1 else crops,
+                     cells * n if len(cells) == 1 else cells, strict=True))
 
 
 def _combinations(p: dict) -> list[str]:
@@ -244,7 +259,18 @@ def _combinations(p: dict) -> list[str]:
     if p.get("ema", 0) > 0 and p.get("patience", 0) > 0:
         problems.append(f"ema: got {p['ema']} with patience {p['patience']}: early stopping "
                         "keeps the best epoch's own weights, not their average (set one to 0)")
-    finest = max(p.get("lbp_cells", (1,)))
+    crops, cells = p.get("lbp_crops", (1,)), p.get("lbp_cells", (1,))
+    if len(crops) > 1 and len(cells) > 1 and len(crops) != len(cells):
+        problems.append(f"lbp_crops: got {list(crops)} for lbp_cells {list(cells)}: one crop "
+                        "per grid, or a single crop for all")
+    else:
+        pairs = described(crops, cells)
+        twice = sorted({d for d in pairs if pairs.count(d) > 1})
+        if twice:
+            problems.append(f"lbp_cells, lbp_crops: the descriptor of crop {twice[0][0]} on "
+                            f"{twice[0][1]}x{twice[0][1]} cells is given twice; each (crop, "
+                            "cells) once")
+    finest = max(cells)
     if p.get("fusion") == "lbp" and p.get("image_size", 250) // finest < 4:
         problems.append(f"lbp_cells: got {list(p['lbp_cells'])}, cells of "
                         f"{p['image_size'] // finest} px on image_size "
