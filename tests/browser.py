@@ -43,6 +43,8 @@ function __probe() {
 }
 document.addEventListener("DOMContentLoaded", () => { __probe(); setInterval(__probe, 250); });
 </script>"""
+# Only turns a hang into a failure: a render takes seconds (the page's time is virtual, above).
+HANG_S = 1200
 OFFLINE = ["--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=20000",
            "--proxy-server=127.0.0.1:9", "--host-resolver-rules=MAP * ~NOTFOUND"]
 
@@ -52,8 +54,8 @@ def render(page: Path, screenshot: Path) -> dict:
     probed = page.with_name(f"probed-{page.name}")
     probed.write_text(page.read_text().replace("<head>", "<head>" + PROBE, 1))
     dom = subprocess.run([CHROMIUM, *OFFLINE, "--dump-dom", probed.as_uri()], check=True,
-                         capture_output=True, text=True, timeout=180).stdout
+                         capture_output=True, text=True, timeout=HANG_S).stdout
     subprocess.run([CHROMIUM, *OFFLINE, "--window-size=1300,2400", f"--screenshot={screenshot}",
-                    page.as_uri()], check=True, capture_output=True, timeout=180)
+                    page.as_uri()], check=True, capture_output=True, timeout=HANG_S)
     start = dom.index('<pre id="probe">') + len('<pre id="probe">')
     return json.loads(html.unescape(dom[start:dom.index("</pre>", start)]))

@@ -24,6 +24,8 @@ from lfw_siamese.archives import image_files
 from .conftest import REFERENCE, ROOT
 
 pytestmark = pytest.mark.slow
+# Only turns a hang into a failure: prepare and train here take seconds, ~1 min on a slow day.
+HANG_S = 3600
 PEOPLE = [f"Person_{i:02d}" for i in range(12)]
 # The reference's data handling (pairs split at random): the synthetic folder has no people
 # outside the two lists to validate on by person.
@@ -72,12 +74,12 @@ def stage(name, cwd):
 
 
 def finish(proc):
-    out, _ = proc.communicate(timeout=600)
+    out, _ = proc.communicate(timeout=HANG_S)
     assert proc.returncode == 0, out
     return out
 
 
-def kill_when(proc, ready, timeout=300):
+def kill_when(proc, ready, timeout=HANG_S):
     """SIGKILL `proc` as soon as `ready()` is true; fail if it ended first."""
     deadline = time.monotonic() + timeout
     while not ready():

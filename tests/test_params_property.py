@@ -26,7 +26,9 @@ pytestmark = pytest.mark.slow
 TINY = {**vars(RECIPE), "image_size": 16, "filters": [2, 2, 2, 2], "context_filters": [2, 2, 2, 2],
         "dense_units": 4, "pairs_per_epoch": 16, "batch_size": 4, "epochs": 1, "val_pairs": 8,
         "lbp_cells": [4]}
-TIME_LIMIT = 900  # seconds for the whole test; a hang would exceed it
+# Only turns a hang into a failure: the 60 draws take ~1 min on the Intel, ~2.5 on a slow AMD
+# day; an hour is far above that on any machine.
+TIME_LIMIT = 3600
 HUGE = [10**9, 10**12, 10**30, 2**63, 2**64 + 1, 10**400]
 ODD = [math.nan, math.inf, -math.inf, -1, -1e-9, 0, 0.0, True, False, "", "x", None, [], {}]
 
@@ -108,7 +110,7 @@ def alarm():
 
 @pytest.mark.filterwarnings("ignore:Even though the .*run_functions_eagerly:UserWarning")
 @settings(max_examples=60, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(draw=draws)
 def test_every_value_is_refused_with_its_key_or_runs(alarm, draw):
     key, value = draw

@@ -12,6 +12,7 @@ from lfw_siamese.experiments import load_set
 from .conftest import ROOT
 
 SCREEN = [sys.executable, str(ROOT / "research" / "screen.py")]
+HANG_S = 3600  # only turns a hang into a failure: the screen takes ~1 min, ~2.5 on a slow day
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +37,7 @@ def test_screen_scores_each_seed_on_validation_and_skips_finished_runs(pairs_fol
     args = ["--data", str(pairs_folder), "--out", str(tmp_path / "out"), "--work",
             str(tmp_path / "work"), "--only", "recipe", "--seeds", "0", "1", "--jobs", "2",
             "--quick"]
-    result = subprocess.run(SCREEN + args, capture_output=True, text=True, timeout=600)
+    result = subprocess.run(SCREEN + args, capture_output=True, text=True, timeout=HANG_S)
     assert result.returncode == 0, result.stdout + result.stderr
     runs = json.loads((tmp_path / "out" / "screen.json").read_text())
     assert sorted(runs) == ["recipe-seed0", "recipe-seed1"]
@@ -50,7 +51,7 @@ def test_screen_scores_each_seed_on_validation_and_skips_finished_runs(pairs_fol
     table = (tmp_path / "out" / "screen.md").read_text()
     assert "| recipe | 0, 1 |" in table and " ± " in table
 
-    again = subprocess.run(SCREEN + args, capture_output=True, text=True, timeout=600)
+    again = subprocess.run(SCREEN + args, capture_output=True, text=True, timeout=HANG_S)
     assert again.returncode == 0
     assert "recipe-seed0:" not in again.stdout  # nothing trained again
     assert json.loads((tmp_path / "out" / "screen.json").read_text()) == runs
