@@ -1,6 +1,6 @@
 # Two entry points, each doing its own set-up in ./.venv:
 #   make repro   set up, then run the whole pipeline (dvc repro)
-#   make test    set up, then lint and run the whole test suite (real data included)
+#   make test    set up, then lint and run the test suite (real data included): what CI runs
 # EXTRAS picks the Keras backend install: cpu (tensorflow-cpu, default), gpu (JAX with CUDA;
 # Keras then runs on JAX) or tf (TensorFlow with CUDA).
 
@@ -12,7 +12,7 @@ ifeq ($(EXTRAS),gpu)
 export KERAS_BACKEND ?= jax
 endif
 
-.PHONY: setup repro test test-fast lint
+.PHONY: setup repro test test-fast test-full lint
 $(VENV)/.installed-$(EXTRAS): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install -q --upgrade pip
@@ -27,12 +27,20 @@ repro: setup
 lint: setup
 	ruff check .
 
+# Everything but the tests marked `full`; the 25 slowest are listed at the end.
 test: lint
-	pytest -ra
+	pytest -ra --durations=25 -m "not full"
 
 # The edit loop: lint and the unit tests (no pipeline runs, no training of more than seconds).
 test-fast: lint
-	pytest -q -m "not slow"
+	pytest -q -m "not slow and not full"
+
+# What costs minutes and adds little per change: the ten real View 2 folds, the two-clone and
+# queue runs on real data, the real grid, the research probes, 200 property draws. Run it
+# before resolving a change to the pipeline, the View 2 stages or training.
+test-full: lint
+	pytest -ra --durations=25 -m full
+	pytest -ra tests/test_params_property.py --hypothesis-profile=full
 
 # Named experiments: the files of experiments/ (scripts/grid.py). SET is a file name without
 # .yaml, SIZE one of experiments/sizes.yaml (reduced fits a CPU), SEEDS e.g. "0 1 2".

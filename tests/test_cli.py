@@ -77,13 +77,11 @@ def test_a_two_region_model_gets_both_regions_from_its_card(photos, tmp_path):
 def test_a_fused_card_fuses_the_net_with_the_descriptors_each_on_its_region(trained, photos,
                                                                             tmp_path):
     from lfw_siamese.descriptor import (
-        cosines,
         fit_descriptors,
         grid_histograms,
         lbp_codes,
         save_descriptors,
     )
-    from lfw_siamese.fusion import Fusion
 
     rng = np.random.default_rng(0)
     faces = rng.integers(0, 256, (12, 32, 32), dtype=np.uint8)
@@ -98,13 +96,20 @@ def test_a_fused_card_fuses_the_net_with_the_descriptors_each_on_its_region(trai
     model = keras.saving.load_model(trained / "model.keras", safe_mode=True)
     left, right = (load_image(p, 32, 1, 120)[None] for p in (photos[0], photos[2]))
     net = score_pairs(model, left, right, tta=True)
-    cosine = [cosines(*(d.project(grid_histograms(lbp_codes(load_image(p, 32, 1, d.crop)[None, ..., 0]),
-                                                  d.cells)) for p in (photos[0], photos[2])))
-              for d in descriptors]
-    expected = Fusion(0.5, (3.0, -1.0), -0.2)(net, cosine)
-    assert result["score"] == pytest.approx(float(expected[0]), abs=1e-6)
-    without = Fusion(0.5, (0.0, 0.0), -0.2)(net, cosine)  # the descriptors do count
-    assert result["score"] != pytest.approx(float(without[0]), abs=1e-3)
+    cosine = []  # each descriptor's cosine of the two faces' projections, written out
+    for d in descriptors:
+        a, b = (d.project(grid_histograms(lbp_codes(load_image(p, 32, 1, d.crop)[None, ..., 0]),
+                                          d.cells))[0] for p in (photos[0], photos[2]))
+        cosine.append(float(a @ b / np.linalg.norm(a) / np.linalg.norm(b)))
+    net_logit = float(np.log(net[0] / (1 - net[0])))
+
+    def sigmoid(z):
+        return 1 / (1 + np.exp(-z))
+
+    expected = sigmoid(0.5 * net_logit + 3.0 * cosine[0] - 1.0 * cosine[1] - 0.2)
+    assert result["score"] == pytest.approx(expected, abs=1e-6)
+    without = sigmoid(0.5 * net_logit - 0.2)  # the descriptors do count
+    assert result["score"] != pytest.approx(without, abs=1e-3)
     (tmp_path / "verifier.json").write_text(json.dumps({**card, "descriptor": None}))
     with pytest.raises(LfwError, match="missing descriptor and fusion weights"):
         verify([(photos[0], photos[2])], trained / "model.keras", tmp_path / "verifier.json",

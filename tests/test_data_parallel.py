@@ -13,16 +13,27 @@ from lfw_siamese.errors import LfwError
 
 from .conftest import ROOT
 
-# TINY_RECIPE for 3 epochs: per-epoch losses and validation AUC.
+# TINY_RECIPE for 3 epochs: per-epoch losses and validation AUC; then where a training batch
+# of 16 pairs goes (the devices holding a share of it, and how many rows each holds, as the
+# distribution in force lays batches out) and on how many devices each weight lives.
 TRAIN = """
 import json
+import keras
+import numpy as np
 from lfw_siamese.training import train
 from tests.conftest import TINY_RECIPE, tiny_recipe_data
 
 people, val = tiny_recipe_data()
 run = train(TINY_RECIPE.replace(epochs=3), val, people=people)
+d = keras.distribution.distribution()
+batch, shards = np.zeros((16, 32, 32, 1), "float32"), []
+if d is not None:
+    laid = keras.distribution.distribute_tensor(batch, d.get_data_layout(batch.shape))
+    shards = sorted([str(s.device), s.data.shape[0]] for s in laid.addressable_shards)
 print(json.dumps({"devices": run.devices, "loss": [r["loss"] for r in run.history],
-                  "val_auc": [r["val_auc"] for r in run.history]}))
+                  "val_auc": [r["val_auc"] for r in run.history], "batch_shards": shards,
+                  "weight_devices": sorted({len(w.value.sharding.device_set)
+                                            for w in run.model.weights})}))
 """
 
 
@@ -42,6 +53,11 @@ def test_two_devices_train_as_one():
     pytest.importorskip("jax", reason="the JAX backend is not installed (pip install jax)")
     one, two = trained("0"), trained("1")
     assert (one["devices"], two["devices"]) == (1, 2)
+    # on two devices, each holds half of every batch and a copy of every weight
+    assert one["batch_shards"] == [] and one["weight_devices"] == [1]
+    assert [rows for _, rows in two["batch_shards"]] == [8, 8]
+    assert len({device for device, _ in two["batch_shards"]}) == 2
+    assert two["weight_devices"] == [2]
     # A loss over each device's half batch alone would differ by far more (8 negatives, not 16).
     assert two["loss"] == pytest.approx(one["loss"], rel=1e-4)
     assert two["val_auc"] == pytest.approx(one["val_auc"], abs=1e-3)

@@ -44,6 +44,30 @@ def faces_of_people(people: int, per_person: int, side: int = 24, seed: int = 0)
     return np.stack(faces), np.array(person)
 
 
+def test_grid_histograms_on_a_hand_counted_5px_face():
+    """A 5 x 5 face on a 2 x 2 grid: cells of 2 px, the fifth row and column joining the last
+    cell, so the cells hold 4, 6, 6 and 9 pixels; one block of 4 cells x CODES bins per
+    radius, counts over the whole face (75 codes) normalised, then square-rooted."""
+    codes = np.empty((1, 3, 5, 5), np.int64)
+    codes[0, 0] = 3              # radius 1: code 3 everywhere
+    codes[0, 1] = 58             # radius 2: code 58, but 0 in the bottom-right pixel
+    codes[0, 1, 4, 4] = 0
+    codes[0, 2] = 11             # radius 3: code 7 in the top-left cell, 11 elsewhere
+    codes[0, 2, :2, :2] = 7
+    counts = np.zeros(3 * 4 * CODES)
+
+    def bin_of(radius, cell, code):
+        return (radius * 4 + cell) * CODES + code
+
+    for cell, pixels in enumerate((4, 6, 6, 9)):
+        counts[bin_of(0, cell, 3)] = pixels
+        counts[bin_of(1, cell, 58)] = pixels
+        counts[bin_of(2, cell, 11)] = pixels
+    counts[bin_of(1, 3, 58)], counts[bin_of(1, 3, 0)] = 8, 1
+    counts[bin_of(2, 0, 11)], counts[bin_of(2, 0, 7)] = 0, 4
+    np.testing.assert_allclose(grid_histograms(codes, 2)[0], np.sqrt(counts / 75), rtol=1e-6)
+
+
 def test_histograms_are_per_cell_and_radius_and_unit_length():
     faces, _ = faces_of_people(3, 2, side=16)
     h = lbp_histograms(faces, 2)

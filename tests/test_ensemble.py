@@ -27,6 +27,7 @@ def pairs_folder(folder, seed: int, labels):
 
 
 @pytest.mark.slow
+@pytest.mark.full
 def test_models_on_their_own_arrays_of_the_same_pairs_are_averaged(trained, tmp_path):
     model = str(trained / "model.keras")
     inner = pairs_folder(tmp_path / "inner", 0, [1, 0] * 10)
@@ -43,6 +44,7 @@ def test_models_on_their_own_arrays_of_the_same_pairs_are_averaged(trained, tmp_
 
 
 @pytest.mark.slow
+@pytest.mark.full
 def test_models_prepared_with_other_pairs_are_refused(trained, tmp_path):
     model = str(trained / "model.keras")
     inner = pairs_folder(tmp_path / "inner", 0, [1, 0] * 10)

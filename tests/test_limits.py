@@ -40,12 +40,12 @@ finally:
 """
 
 
-def run_stage(name, cwd, **changes):
-    """Run stage `name` in `cwd` with the recipe plus `changes`; return its result and the
-    backends it imported."""
+def run_stage(name, cwd, *args, **changes):
+    """Run stage `name` (with `args`) in `cwd` with the recipe plus `changes`; return its
+    result and the backends it imported."""
     (cwd / "params.yaml").write_text(yaml.safe_dump({**RECIPE, **changes}, sort_keys=False))
     result = subprocess.run([sys.executable, "-c", RUN_AND_REPORT_IMPORTS,
-                             str(ROOT / "stages" / f"{name}.py")], cwd=cwd,
+                             str(ROOT / "stages" / f"{name}.py"), *args], cwd=cwd,
                             capture_output=True, text=True,
                             timeout=1800,  # only turns a hang into a failure: seconds of work
                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
@@ -114,3 +114,13 @@ def test_train_refuses_what_the_training_people_cannot_serve(prepared, changes, 
     assert result.returncode == 1 and message in result.stderr, result.stderr
     assert "Epoch" not in result.stdout and not (prepared / "data/model.keras").exists()
     assert imported == "[]"  # refused before the backend is imported
+
+
+@pytest.mark.parametrize(("args", "changes", "message"), [
+    (["11"], {}, "usage: view2_fold.py N, with N the held-out fold (1-10)"),
+    (["3"], dict(batch_size=0), "batch_size: got 0, expected an integer >= 1"),
+])
+def test_a_view2_fold_refuses_before_the_backend_is_imported(tmp_path, args, changes, message):
+    result, imported = run_stage("view2_fold", tmp_path, *args, **changes)
+    assert result.returncode == 1 and message in result.stderr, result.stderr
+    assert imported == "[]"

@@ -33,6 +33,7 @@ def pairs_folder(tmp_path_factory):
 
 
 @pytest.mark.slow
+@pytest.mark.full
 def test_screen_scores_each_seed_on_validation_and_skips_finished_runs(pairs_folder, tmp_path):
     args = ["--data", str(pairs_folder), "--out", str(tmp_path / "out"), "--work",
             str(tmp_path / "work"), "--only", "recipe", "--seeds", "0", "1", "--jobs", "2",

@@ -1,0 +1,150 @@
+"""Deliberate breakages, each of which the tests named beside it must catch.
+
+    python -m tests.breakages                 # every breakage but those of the real pipeline
+    python -m tests.breakages --all           # those too (each runs the tiny real pipeline)
+    python -m tests.breakages --only NAME...  # some of them
+
+Each breakage is one text replacement in one file. It is applied to a copy of the working
+tree (what git would commit) in a temporary folder, and the named tests run there; the
+breakage is caught when they fail. Nothing in the working tree is touched. Exits 1 if any
+breakage goes unnoticed, so a test that can no longer fail shows up here.
+"""
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Breakage:
+    name: str
+    file: str
+    old: str
+    new: str
+    tests: tuple[str, ...]
+    pipeline: bool = False  # the tests run the real pipeline (minutes): only with --all
+
+
+PROPERTY = "tests/test_params_property.py"
+PIPELINE = "tests/test_pipeline.py"
+BREAKAGES = (
+    Breakage("a refusal that does not name its key", "src/lfw_siamese/params.py",
+             'problems.append(f"{key}: got {_shown(raw[key])}, expected {exc}")',
+             'problems.append(f"got {_shown(raw[key])}, expected {exc}")', (PROPERTY,)),
+    Breakage("an accepted flag read as true", "src/lfw_siamese/params.py",
+             "        if isinstance(value, bool):\n            return value",
+             "        if isinstance(value, bool):\n            return True", (PROPERTY,)),
+    Breakage("training one epoch whatever was asked", "src/lfw_siamese/training.py",
+             "epochs=p.epochs", "epochs=1", (PROPERTY,)),
+    Breakage("a DataParallel that does nothing", "src/lfw_siamese/backend.py",
+             "    keras.distribution.set_distribution(keras.distribution.DataParallel("
+             "devices=devices))\n", "",
+             ("tests/test_data_parallel.py::test_two_devices_train_as_one",)),
+    Breakage("grid cells laid out without the remainder in the last cell",
+             "src/lfw_siamese/descriptor.py",
+             "rows = np.minimum(np.arange(side) // (side // cells), cells - 1)",
+             "rows = np.arange(side) * cells // side",
+             ("tests/test_descriptor.py::test_grid_histograms_on_a_hand_counted_5px_face",)),
+    Breakage("histograms normalised per radius", "src/lfw_siamese/descriptor.py",
+             "out[i] = np.sqrt(hist / hist.sum())",
+             "out[i] = np.sqrt(hist / hist.sum() * len(RADII))",
+             ("tests/test_descriptor.py::test_grid_histograms_on_a_hand_counted_5px_face",)),
+    Breakage("the train stage importing Keras before its checks", "stages/train.py",
+             "import os\n", "import os\n\nimport keras  # noqa: F401\n",
+             ("tests/test_limits.py::test_train_refuses_what_the_training_people_cannot_serve",)),
+    Breakage("a View 2 fold importing Keras before its checks", "stages/view2_fold.py",
+             "import sys\n", "import sys\n\nimport keras  # noqa: F401\n",
+             ("tests/test_limits.py::test_a_view2_fold_refuses_before_the_backend_is_imported",)),
+    Breakage("verify fusing the net's score, not its logit", "src/lfw_siamese/fusion.py",
+             "z = _inputs(net_scores, cosines) @",
+             "z = np.column_stack([net_scores, *cosines]) @",
+             ("tests/test_cli.py::test_a_fused_card_fuses_the_net_with_the_descriptors_each_on_"
+              "its_region",)),
+    Breakage("the View 2 report mixing folds of two configurations", "stages/view2_report.py",
+             "    check_same_inputs(LOCK, [f\"fold@{fold}\" for fold in range(1, FOLDS + 1)])\n",
+             "", ("tests/test_view2_report.py",)),
+    Breakage("View 2 accepting 11 jobs", "scripts/view2.py", "if not 1 <= jobs <= 10:",
+             "if not 1 <= jobs <= 11:", ("tests/test_view2_script.py",)),
+    Breakage("View 2 merging while folds are unfinished", "scripts/view2.py",
+             "        if missing:\n", "        if missing and False:\n",
+             ("tests/test_view2_script.py",)),
+    Breakage("evaluate's headline at 0.5, not at the validation threshold",
+             "stages/evaluate.py",
+             '"test": {k: report["test"][k] for k in ("accuracy", "auc", "eer", "accuracy_at_0.5")}',
+             '"test": {**{k: report["test"][k] for k in ("auc", "eer", "accuracy_at_0.5")}, '
+             '"accuracy": report["test"]["accuracy_at_0.5"]}',
+             (f"{PIPELINE}::test_repro_writes_every_metric",
+              f"{PIPELINE}::test_threshold_is_chosen_on_validation_pairs"), pipeline=True),
+    Breakage("verify's decision inverted", "src/lfw_siamese/cli.py",
+             "same_person=bool(s > threshold)", "same_person=bool(s <= threshold)",
+             (f"{PIPELINE}::test_verify_scores_two_real_photos_with_the_pipeline_model",),
+             pipeline=True),
+)
+
+
+def working_copy(into: Path) -> None:
+    """What git would commit (tracked and new, not ignored files) copied into `into`."""
+    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT,
+                           capture_output=True, text=True, check=True).stdout.splitlines()
+    for name in files:
+        if (ROOT / name).is_file():
+            (into / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, into / name)
+
+
+def caught(breakage: Breakage) -> tuple[bool, str]:
+    """Whether the breakage's tests fail on a copy of the tree with it applied, and the tail
+    of their output."""
+    with tempfile.TemporaryDirectory(prefix="breakage-") as tmp:
+        copy = Path(tmp)
+        working_copy(copy)
+        target = copy / breakage.file
+        text = target.read_text()
+        if text.count(breakage.old) != 1:
+            raise SystemExit(f"{breakage.file}: the text to break is not there exactly once "
+                             f"({breakage.name}); update tests/breakages.py")
+        target.write_text(text.replace(breakage.old, breakage.new))
+        env = {**os.environ, "PYTHONPATH": str(copy / "src")}
+        result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p",
+                                 "no:cacheprovider", *breakage.tests], cwd=copy, env=env,
+                                capture_output=True, text=True)
+        tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-3:])
+        if result.returncode not in (0, 1):  # 1: tests failed; anything else is not a verdict
+            raise SystemExit(f"{breakage.name}: pytest exited {result.returncode}:\n{tail}")
+        return result.returncode == 1, tail
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--all", action="store_true", help="also the real-pipeline breakages")
+    parser.add_argument("--only", nargs="+", metavar="NAME", help="breakages by name")
+    args = parser.parse_args()
+    known = {b.name for b in BREAKAGES}
+    unknown = sorted(set(args.only or ()) - known)
+    if unknown:
+        parser.error(f"unknown breakage(s) {unknown}; known: {sorted(known)}")
+    chosen = [b for b in BREAKAGES if (b.name in args.only if args.only
+                                       else args.all or not b.pipeline)]
+    missed = []
+    for b in chosen:
+        start = time.monotonic()
+        ok, tail = caught(b)
+        print(f"{'caught' if ok else 'MISSED':6s}  {time.monotonic() - start:6.1f} s  {b.name}",
+              flush=True)
+        if not ok:
+            missed.append(b.name)
+            print(f"        {tail}", flush=True)
+    print(f"{len(chosen) - len(missed)} of {len(chosen)} breakages caught")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
