@@ -1,5 +1,5 @@
-"""Two View 2 runs fold by fold: the paired difference B - A, its standard error, and the folds
-where B helps.
+"""Two View 2 runs fold by fold: the paired difference B - A, its standard error, a paired
+t-test's p-value, and the folds where B helps.
 
     python scripts/view2_compare.py --a docs/results/recipe-v3-view2 --b metrics/view2
     python scripts/view2_compare.py --a metrics/view2 --a-net --b metrics/view2  # the fusion
@@ -38,9 +38,10 @@ def main() -> None:
     a, b, d = result["a"], result["b"], result["difference"]
     print(f"\nA: {pct(a['mean'])} ± {pct(a['standard_error'])}%   "
           f"B: {pct(b['mean'])} ± {pct(b['standard_error'])}%   over {len(result['folds'])} folds")
-    print(f"B - A, fold by fold: {100 * d['mean']:+.2f} ± {pct(d['standard_error'])} points; "
-          f"better on {len(result['better'])} folds {result['better']}, worse on "
-          f"{len(result['worse'])} {result['worse']}")
+    p_value = "n/a" if d["p_value"] is None else f"{d['p_value']:.3g}"
+    print(f"B - A, fold by fold: {100 * d['mean']:+.2f} ± {pct(d['standard_error'])} points "
+          f"(paired t-test p = {p_value}); better on {len(result['better'])} folds "
+          f"{result['better']}, worse on {len(result['worse'])} {result['worse']}")
     if result["missing"]:
         print(f"(folds on one side only, left out: {result['missing']})")
     if args.json:

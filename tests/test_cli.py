@@ -173,6 +173,49 @@ def test_missing_model_or_card_says_how_to_get_one(trained, photos, tmp_path, ca
     assert "none.json: not found: train and evaluate a model first" in capsys.readouterr().err
 
 
+@pytest.fixture
+def project(trained, tmp_path):
+    """A project folder as `dvc repro` leaves it: data/model.keras and data/verifier.json."""
+    root = tmp_path / "project"
+    (root / "data").mkdir(parents=True)
+    shutil.copy(trained / "model.keras", root / "data/model.keras")
+    shutil.copy(trained / "verifier.json", root / "data/verifier.json")
+    return root
+
+
+def test_verify_from_any_folder_finds_the_project(project, photos, tmp_path, monkeypatch,
+                                                  capsys):
+    """From a folder inside the project, its model; from anywhere else, the project named by
+    LFW_SIAMESE_PROJECT; photo paths relative to the current folder either way."""
+    monkeypatch.setattr("lfw_siamese.cli.PACKAGE_PROJECT", tmp_path / "not-a-project")
+    monkeypatch.delenv("LFW_SIAMESE_PROJECT", raising=False)
+    inside = project / "photos" / "today"
+    inside.mkdir(parents=True)
+    for photo in photos[:2]:
+        shutil.copy(photo, inside / photo.name)
+    monkeypatch.chdir(inside)
+    assert main(["verify", "--json", "--lfw-framed", photos[0].name, photos[1].name]) == 0
+    from_inside = json.loads(capsys.readouterr().out)
+    assert from_inside["left"] == photos[0].name  # as the user typed it
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert main(["verify", "--lfw-framed", "../project/photos/today/noise.jpg",
+                 "../project/photos/today/gray.jpg"]) == 2
+    err = capsys.readouterr().err
+    assert (f"no trained model found: looked for data/verifier.json in {elsewhere}, "
+            f"{tmp_path} and above, {tmp_path / 'not-a-project'}") in err
+    assert "set LFW_SIAMESE_PROJECT to the project's folder, or pass --card" in err
+    monkeypatch.setenv("LFW_SIAMESE_PROJECT", str(project))
+    assert main(["verify", "--json", "--lfw-framed", "../project/photos/today/noise.jpg",
+                 "../project/photos/today/gray.jpg"]) == 0
+    assert json.loads(capsys.readouterr().out)["score"] == from_inside["score"]
+    monkeypatch.setenv("LFW_SIAMESE_PROJECT", str(elsewhere))
+    assert main(["verify", "--lfw-framed", "a.jpg", "b.jpg"]) == 2
+    assert (f"LFW_SIAMESE_PROJECT={elsewhere}: no trained model there (data/verifier.json not "
+            "found)") in capsys.readouterr().err
+
+
 def test_one_image_is_a_usage_error(trained, photos):
     with pytest.raises(SystemExit) as exit_:
         main(args(trained, photos[0]))
@@ -180,12 +223,16 @@ def test_one_image_is_a_usage_error(trained, photos):
 
 
 @pytest.mark.slow
-def test_installed_command(trained, photos):
+def test_installed_command_from_a_folder_outside_the_project(project, photos, tmp_path):
     exe = shutil.which("lfw-siamese", path=os.path.dirname(sys.executable))
     if exe is None:
         pytest.skip("lfw-siamese is not installed in this environment (pip install -e .)")
-    result = subprocess.run([exe, *args(trained, photos[0], photos[1])], capture_output=True,
-                            text=True,
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    result = subprocess.run([exe, "verify", "--lfw-framed", "../noise.jpg", "../gray.jpg"],
+                            cwd=elsewhere, capture_output=True, text=True,
+                            env={**os.environ, "LFW_SIAMESE_PROJECT": str(project)},
                             timeout=1800)  # a hang, not speed: one pair takes ~20 s
     assert result.returncode == 0, result.stderr
     assert "(threshold 0.5000, chosen on validation)" in result.stdout
+    assert "../noise.jpg  ../gray.jpg" in result.stdout

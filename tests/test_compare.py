@@ -31,6 +31,11 @@ def test_the_paired_difference_and_its_standard_error_over_common_folds():
     assert result["folds"] == [1, 2, 3] and result["missing"] == [4, 5]
     assert result["difference"]["mean"] == pytest.approx(diff.mean())
     assert result["difference"]["standard_error"] == pytest.approx(diff.std(ddof=1) / np.sqrt(3))
+    # t = 0.01 / (0.01 / sqrt 3) = sqrt 3 on 2 degrees of freedom, where the two-sided
+    # p-value has a closed form: 1 - |t| / sqrt(t² + 2)
+    assert result["difference"]["p_value"] == pytest.approx(1 - np.sqrt(3) / np.sqrt(5))
+    level = paired({1: 0.5, 2: 0.75}, {1: 0.75, 2: 1.0})["difference"]  # no spread: no test
+    assert level["p_value"] is None and level["standard_error"] == pytest.approx(0, abs=1e-12)
     assert result["a"]["mean"] == pytest.approx(np.mean([0.90, 0.85, 0.88]))
     assert result["better"] == [1, 2] and result["worse"] == []
     assert result["per_fold"][2] == pytest.approx({"a": 0.85, "b": 0.87, "difference": 0.02})
@@ -56,7 +61,8 @@ def test_the_script_prints_the_table_and_writes_the_comparison(tmp_path):
                           str(a), "--b", str(b), "--json", str(tmp_path / "c.json")],
                          capture_output=True, text=True, check=True).stdout
     assert "| 2 | 85.00% | 84.00% | -1.00 |" in out
-    assert "B - A, fold by fold: +0.67 ± 0.88 points; better on 2 folds [1, 3], worse on 1 [2]" in out
+    assert ("B - A, fold by fold: +0.67 ± 0.88 points (paired t-test p = 0.529); better on 2 "
+            "folds [1, 3], worse on 1 [2]") in out
     saved = json.loads((tmp_path / "c.json").read_text())
     assert saved["better"] == [1, 3] and saved["difference"]["mean"] == pytest.approx(0.02 / 3)
     refused = subprocess.run([sys.executable, str(ROOT / "scripts" / "view2_compare.py"), "--a",

@@ -125,7 +125,7 @@ MODULES = {"keras": "keras", "numpy": "numpy", "pillow": "PIL", "pyyaml": "yaml"
            "matplotlib": "matplotlib", "tqdm": "tqdm", "gdown": "gdown", "dvclive": "dvclive",
            "opencv-python-headless": "cv2", "tensorflow-cpu": "tensorflow",
            "tensorflow": "tensorflow", "pytest": "pytest", "hypothesis": "hypothesis",
-           "scikit-learn": "sklearn", "scikit-image": "skimage"}
+           "scikit-learn": "sklearn", "scikit-image": "skimage", "scipy": "scipy"}
 COMMANDS = {"dvc", "ruff"}
 
 

@@ -2,11 +2,8 @@
 
 import csv
 import json
-import os
 import re
 import shlex
-import shutil
-import subprocess
 import sys
 
 import numpy as np
@@ -21,6 +18,7 @@ from lfw_siamese.metrics import accuracy, best_threshold
 
 from .browser import needs_chromium, render
 from .conftest import MIRROR, ROOT, needs_mirror
+from .project import copy_project, run
 
 pytestmark = [needs_mirror, pytest.mark.slow]
 
@@ -28,40 +26,14 @@ COMPARE_DROP = re.search(r"^COMPARE_DROP := (.*)$", (ROOT / "Makefile").read_tex
                          re.MULTILINE).group(1)  # what `make compare` and the README drop
 TINY = {"image_size": 32, "filters": [8, 8, 16, 16], "dense_units": 16, "epochs": 1,
         "pairs_per_epoch": 256, "batch_size": 32, "lbp_cells": [4, 2], "lbp_crops": [120, 90],
-        "lbp_pca": 50}
-
-
-def run(cmd, cwd, env, check=True):
-    # The limit only turns a hang into a failure. The longest command here, the ten View 2
-    # folds, ran past 900 s on a slow 2-core AMD day (numpy matmul 89 GFLOP/s): 3 h is far
-    # above any of them on any machine this suite runs on.
-    result = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True,
-                            timeout=3 * 3600)
-    if check and result.returncode != 0:
-        pytest.fail(f"{' '.join(cmd)} failed:\n{result.stdout}\n{result.stderr}")
-    return result
+        "lbp_pca": 50, "val_pairs": 500}
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
     """A git + DVC copy of this project (what git would commit), with tiny parameters."""
     repo = tmp_path_factory.mktemp("project")
-    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT,
-                           capture_output=True, text=True, check=True).stdout.split()
-    for name in files:
-        if (ROOT / name).is_file() and not name.startswith(("data/", "metrics/")):
-            (repo / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, repo / name)
-    (repo / "dvc.lock").unlink(missing_ok=True)
-    params = yaml.safe_load((repo / "params.yaml").read_text())
-    (repo / "params.yaml").write_text(yaml.safe_dump({**params, **TINY}, sort_keys=False))
-    env = {**os.environ, "LFW_MIRROR": str(MIRROR), "PYTHONPATH": str(repo / "src"),
-           "PATH": f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ['PATH']}",
-           "GIT_AUTHOR_NAME": "test", "GIT_AUTHOR_EMAIL": "test@example.invalid",
-           "GIT_COMMITTER_NAME": "test", "GIT_COMMITTER_EMAIL": "test@example.invalid"}
-    run(["git", "init", "-q", "-b", "main"], repo, env)
-    run(["git", "add", "-A"], repo, env)
-    run(["git", "commit", "-qm", "tiny"], repo, env)
+    env = copy_project(repo, TINY, MIRROR)
     run(["dvc", "repro"], repo, env)
     run(["git", "add", "-A"], repo, env)
     run(["git", "commit", "-qm", "repro"], repo, env)
@@ -299,32 +271,3 @@ def test_folds_spread_over_two_machines_are_not_trained_again(project, tmp_path)
             assert ((clone / f"metrics/view2/fold_{fold}.json").read_text()
                     == (machines["ab"[fold - 1]][0] / f"metrics/view2/fold_{fold}.json")
                     .read_text())
-
-
-@pytest.mark.full
-def test_view2_folds_run_in_parallel_through_the_queue_and_git(project):
-    """`make view2 JOBS=2`: the stale folds (here two whose results were deleted) train as two
-    queued experiments at once, their results merge through git, no other fold trains."""
-    repo, env = project
-    run(["git", "checkout", "params.yaml"], repo, env)
-    run(["dvc", "repro", "view2/dvc.yaml"], repo, env)  # all ten folds finished
-    before = {k: json.loads((repo / f"metrics/view2/fold_{k}.json").read_text()) for k in (3, 4)}
-    for k in (3, 4):
-        for suffix in ("json", "csv"):
-            (repo / f"metrics/view2/fold_{k}.{suffix}").unlink()
-    run(["git", "add", "-A"], repo, env)
-    run(["git", "commit", "-qm", "View 2 with folds 3 and 4 to train"], repo, env)
-    script = [sys.executable, "scripts/view2.py", "--jobs", "2"]
-    (repo / "params.yaml").write_text((repo / "params.yaml").read_text() + "\n# edited\n")
-    refused = run(script, repo, env, check=False)
-    assert refused.returncode == 1 and "commit them" in refused.stderr
-    run(["git", "checkout", "params.yaml"], repo, env)
-    out = run(script, repo, env).stdout
-    assert "-n view2-fold-3 view2/dvc.yaml:fold@3" in out and "fold@4" in out
-    assert sum(f"-n view2-fold-{k} " in out for k in range(1, 11)) == 2
-    assert "View 2: folds [3, 4] from the queue" in run(["git", "log", "-1"], repo, env).stdout
-    for k in (3, 4):
-        fold = json.loads((repo / f"metrics/view2/fold_{k}.json").read_text())
-        assert fold["accuracy"] == before[k]["accuracy"]  # the same training, elsewhere
-    status = run(["dvc", "status", "--json", "view2/dvc.yaml"], repo, env).stdout
-    assert json.loads(status) == {}

@@ -6,11 +6,16 @@
 The model (data/model.keras), the LBP descriptors fused with it (data/descriptor.npz) and
 their card (data/verifier.json, written by the evaluate stage: preprocessing, test-time
 augmentation, the fusion's weights and the threshold chosen on validation) come from
-`dvc repro`. Each photo is turned upright (EXIF), its largest face found and framed as
-LFW frames faces (lfw_siamese.faces), then preprocessed exactly as in training;
-`--lfw-framed` skips detection for photos framed like LFW's already. With `--pairs`, a row
-whose photo cannot be used (unreadable, no face, too small) gets its reason in an `error`
-column and the others are scored; the exit status is then 1 (2: nothing could be done).
+`dvc repro`. It runs from any folder: the card is --card, else the project named by
+LFW_SIAMESE_PROJECT, else the first project holding a trained model in the current folder or
+above it, else the project this package was installed from; the paths the card names are
+relative to its project (the folder holding data/). Photo paths are relative to the current
+folder, those in a --pairs file to the file's folder. Each photo is turned upright (EXIF),
+its largest face found and framed as LFW frames faces (lfw_siamese.faces), then preprocessed
+exactly as in training; `--lfw-framed` skips detection for photos framed like LFW's already.
+With `--pairs`, a row whose photo cannot be used (unreadable, no face, too small) gets its
+reason in an `error` column and the others are scored; the exit status is then 1 (2:
+nothing could be done).
 """
 
 import argparse
@@ -29,7 +34,38 @@ from .faces import Face, network_input
 from .fusion import FIELDS as FUSION_FIELDS
 from .fusion import Fusion
 from .params import regions
-from .paths import CARD, MODEL
+from .paths import CARD
+
+PROJECT = "LFW_SIAMESE_PROJECT"  # the project whose trained model `verify` uses
+PACKAGE_PROJECT = Path(__file__).resolve().parents[2]  # the checkout, for a `pip install -e`
+
+
+def find_card(card: Path | None) -> Path:
+    """The card to use: `card` if given, else the first project of those the module docstring
+    lists that holds one; none found is an error naming where it looked."""
+    if card is not None:
+        return card
+    named = os.environ.get(PROJECT)
+    if named:
+        if not (Path(named) / CARD).is_file():
+            raise LfwError(f"{PROJECT}={named}: no trained model there ({CARD} not found): run "
+                           "`dvc repro` in that project, or point the variable at another")
+        return Path(named) / CARD
+    here = Path.cwd()
+    looked = [here, *here.parents, PACKAGE_PROJECT]
+    found = next((folder / CARD for folder in looked if (folder / CARD).is_file()), None)
+    if found is None:
+        places = ", ".join(map(str, dict.fromkeys([here, f"{here.parent} and above",
+                                                    PACKAGE_PROJECT])))
+        raise LfwError(f"no trained model found: looked for {CARD} in {places}. Train and "
+                       f"evaluate one in the project (`dvc repro`), then set {PROJECT} to "
+                       "the project's folder, or pass --card (and --model)")
+    return found
+
+
+def project_of(card_path: Path) -> Path:
+    """The project a card belongs to (it lives in <project>/data/): its paths' base."""
+    return card_path.resolve().parent.parent
 
 
 def read_card(path: Path) -> dict:
@@ -102,15 +138,20 @@ def load_all(paths: list[Path], card: dict, lfw_framed: bool, progress: bool,
     return loaded
 
 
-def verify(pairs, model_path: Path, card_path: Path, progress: bool = False,
+def verify(pairs, model_path: Path | None, card_path: Path, progress: bool = False,
            lfw_framed: bool = False, all_faces: bool = False,
            keep_going: bool = False) -> list[dict]:
-    """Score each (left, right) pair; decide with the card's validation threshold. Each result
-    names the face box used in each photo (None with `lfw_framed`), and with `all_faces`
-    every face found. With `keep_going`, a pair whose photo cannot be used gets an `error`
-    (and no score) and the others are scored; without, the first such photo ends the run."""
+    """Score each (left, right) pair; decide with the card's validation threshold. The model
+    is `model_path`, or (None) the one the card names. Each result names the face box used
+    in each photo (None with `lfw_framed`), and with `all_faces` every face found. With
+    `keep_going`, a pair whose photo cannot be used gets an `error` (and no score) and the
+    others are scored; without, the first such photo ends the run."""
     card = read_card(card_path)
-    descriptors = load_descriptors(Path(card["descriptor"])) if card.get("fusion") else []
+    project = project_of(card_path)
+    if model_path is None:
+        model_path = project / card.get("model", "")
+    descriptors = (load_descriptors(project / card["descriptor"]) if card.get("fusion")
+                   else [])
     loaded = load_all([path for pair in pairs for path in pair], card, lfw_framed, progress,
                       keep_going, [d.crop for d in descriptors])
     if not model_path.is_file():
@@ -170,8 +211,11 @@ def main(argv=None) -> int:
     v = sub.add_parser("verify", help="score pairs of photos with the trained model")
     v.add_argument("images", nargs="*", type=Path, metavar="IMAGE", help="two image files")
     v.add_argument("--pairs", type=Path, help="CSV file with columns left,right")
-    v.add_argument("--model", type=Path, default=MODEL, help=f"default: {MODEL}")
-    v.add_argument("--card", type=Path, default=CARD, help=f"default: {CARD}")
+    v.add_argument("--model", type=Path,
+                   help="the trained model (default: the one the card names)")
+    v.add_argument("--card", type=Path,
+                   help=f"the verifier's card (default: {CARD} of ${PROJECT}, of the "
+                        "current folder or one above it, or of the installed project)")
     v.add_argument("--json", action="store_true", help="print JSON")
     v.add_argument("--lfw-framed", action="store_true",
                    help="the photos are framed like LFW's already: no face detection")
@@ -189,7 +233,8 @@ def main(argv=None) -> int:
     keep_going = bool(args.pairs) and not args.stop_on_error
     try:
         pairs = read_pair_file(args.pairs) if args.pairs else [tuple(args.images)]
-        results = verify(pairs, args.model, args.card, progress=args.pairs is not None,
+        results = verify(pairs, args.model, find_card(args.card),
+                         progress=args.pairs is not None,
                          lfw_framed=args.lfw_framed, all_faces=args.all_faces,
                          keep_going=keep_going)
     except LfwError as exc:

@@ -1,5 +1,5 @@
-"""Two View 2 runs compared fold by fold: the paired difference, its standard error, and the
-folds where it helps.
+"""Two View 2 runs compared fold by fold: the paired difference, its standard error, a paired
+t-test's p-value, and the folds where it helps.
 
 Both runs test the same ten folds, so the fold-to-fold spread they share (some folds are
 harder) cancels in the per-fold difference; its standard error is far smaller than either
@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+from scipy import stats
 
 from .errors import LfwError
 
@@ -39,7 +40,9 @@ def side(folders: list[Path], net: bool = False) -> dict[int, float]:
 
 def paired(a: dict[int, float], b: dict[int, float]) -> dict:
     """B - A on the folds both have: per fold, the mean ± standard error (sigma / sqrt(n)) of
-    the differences, each side's mean ± SE, and the folds where B is better, worse, level."""
+    the differences and the two-sided p-value of a paired t-test (None when every fold
+    differs by the same amount), each side's mean ± SE, and the folds where B is better,
+    worse, level."""
     folds = sorted(set(a) & set(b))
     if len(folds) < 2:
         raise LfwError(f"compare: {len(folds)} fold(s) in common; a standard error needs 2")
@@ -47,9 +50,11 @@ def paired(a: dict[int, float], b: dict[int, float]) -> dict:
     diff = y - x
 
     def mean_se(v):
-        return {"mean": float(v.mean()), "standard_error": float(v.std(ddof=1) / np.sqrt(len(v)))}
+        return {"mean": float(v.mean()), "standard_error": float(stats.sem(v))}
 
-    return {"folds": folds, "a": mean_se(x), "b": mean_se(y), "difference": mean_se(diff),
+    p_value = float(stats.ttest_rel(y, x).pvalue) if np.ptp(diff) > 0 else None
+    return {"folds": folds, "a": mean_se(x), "b": mean_se(y),
+            "difference": {**mean_se(diff), "p_value": p_value},
             "per_fold": {k: {"a": a[k], "b": b[k], "difference": float(d)}
                          for k, d in zip(folds, diff, strict=True)},
             "better": [k for k, d in zip(folds, diff, strict=True) if d > 1e-9],
