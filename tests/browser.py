@@ -49,13 +49,12 @@ OFFLINE = ["--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget
            "--proxy-server=127.0.0.1:9", "--host-resolver-rules=MAP * ~NOTFOUND"]
 
 
-def render(page: Path, screenshot: Path) -> dict:
-    """{"errors": [...], "charts": [ink per chart]} of `page`, with no network; also a PNG."""
+def render(page: Path) -> dict:
+    """{"errors": [...], "charts": [ink per chart]} of `page`, with no network."""
     probed = page.with_name(f"probed-{page.name}")
     probed.write_text(page.read_text().replace("<head>", "<head>" + PROBE, 1))
-    dom = subprocess.run([CHROMIUM, *OFFLINE, "--dump-dom", probed.as_uri()], check=True,
-                         capture_output=True, text=True, timeout=HANG_S).stdout
-    subprocess.run([CHROMIUM, *OFFLINE, "--window-size=1300,2400", f"--screenshot={screenshot}",
-                    page.as_uri()], check=True, capture_output=True, timeout=HANG_S)
+    dom = subprocess.run([CHROMIUM, *OFFLINE, "--window-size=1300,2400", "--dump-dom",
+                          probed.as_uri()], check=True, capture_output=True, text=True,
+                         timeout=HANG_S).stdout
     start = dom.index('<pre id="probe">') + len('<pre id="probe">')
     return json.loads(html.unescape(dom[start:dom.index("</pre>", start)]))

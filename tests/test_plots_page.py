@@ -57,8 +57,7 @@ def test_plots_diff_page_draws_every_chart_offline(tmp_path):
                    capture_output=True)
     page = repo / "page" / "index.html"
     assert "cdn.jsdelivr.net" not in page.read_text()  # the template replaced DVC's CDN links
-    result = render(page, tmp_path / "plots.png")
+    result = render(page)
     assert result["errors"] == []
     assert len(result["charts"]) == len(plots) - 1  # every vega plot of dvc.yaml, drawn
     assert all(ink > 500 for ink in result["charts"]), result["charts"]
-    assert (tmp_path / "plots.png").stat().st_size > 20_000
