@@ -103,14 +103,30 @@ BREAKAGES = (
 )
 
 
+GIT = {"GIT_AUTHOR_NAME": "breakages", "GIT_AUTHOR_EMAIL": "breakages@example.invalid",
+       "GIT_COMMITTER_NAME": "breakages", "GIT_COMMITTER_EMAIL": "breakages@example.invalid"}
+
+
 def working_copy(into: Path) -> None:
-    """What git would commit (tracked and new, not ignored files) copied into `into`."""
+    """What git would commit (tracked and new, not ignored files) copied into `into`, as a
+    git repository of its own (the pipeline tests copy the project from git's list)."""
     files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT,
                            capture_output=True, text=True, check=True).stdout.splitlines()
     for name in files:
         if (ROOT / name).is_file():
             (into / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / name, into / name)
+    env = {**os.environ, **GIT}
+    for cmd in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "copy"]):
+        subprocess.run(["git", *cmd], cwd=into, env=env, check=True, capture_output=True)
+
+
+def mirror() -> str:
+    """The real-data folder the tests of this checkout use (tests/conftest.py), absolute, so
+    that the copy finds it too."""
+    named = os.environ.get("LFW_MIRROR")
+    path = Path(named) if named else ROOT.parent / "shared" / "data" / "lfw-mirror"
+    return str(path if path.is_absolute() else (ROOT / path).resolve())
 
 
 def caught(breakage: Breakage) -> tuple[bool, str]:
@@ -125,13 +141,18 @@ def caught(breakage: Breakage) -> tuple[bool, str]:
             raise SystemExit(f"{breakage.file}: the text to break is not there exactly once "
                              f"({breakage.name}); update tests/breakages.py")
         target.write_text(text.replace(breakage.old, breakage.new))
-        env = {**os.environ, "PYTHONPATH": str(copy / "src")}
+        env = {**os.environ, **GIT, "PYTHONPATH": str(copy / "src"), "LFW_MIRROR": mirror()}
         result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p",
                                  "no:cacheprovider", *breakage.tests], cwd=copy, env=env,
                                 capture_output=True, text=True)
-        tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-3:])
-        if result.returncode not in (0, 1):  # 1: tests failed; anything else is not a verdict
-            raise SystemExit(f"{breakage.name}: pytest exited {result.returncode}:\n{tail}")
+        lines = (result.stdout + result.stderr).strip().splitlines()
+        tail, summary = "\n".join(lines[-3:]), lines[-1] if lines else ""
+        # a verdict is a test that failed, or tests that all passed; an error (a fixture
+        # that broke), a skip or an exit status other than 0 or 1 is not one
+        if (result.returncode not in (0, 1) or " error" in summary or " skipped" in summary
+                or (result.returncode == 1) != (" failed" in summary)):
+            raise SystemExit(f"{breakage.name}: no verdict (pytest exited "
+                             f"{result.returncode}):\n{tail}")
         return result.returncode == 1, tail
 
 
