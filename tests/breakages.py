@@ -1,7 +1,7 @@
 """Deliberate breakages, each of which the tests named beside it must catch.
 
-    python -m tests.breakages                 # every breakage but those of the real pipeline
-    python -m tests.breakages --all           # those too (each runs the tiny real pipeline)
+    python -m tests.breakages                 # every breakage but those of a whole pipeline
+    python -m tests.breakages --all           # those too (each runs a whole tiny pipeline)
     python -m tests.breakages --only NAME...  # some of them
 
 Each breakage is one text replacement in one file. It is applied to a copy of the working
@@ -30,7 +30,7 @@ class Breakage:
     old: str
     new: str
     tests: tuple[str, ...]
-    pipeline: bool = False  # the tests run the real pipeline (minutes): only with --all
+    pipeline: bool = False  # the tests run a whole pipeline (minutes): only with --all
 
 
 PROPERTY = "tests/test_params_property.py"
@@ -84,6 +84,10 @@ BREAKAGES = (
     Breakage("View 2 merging while folds are unfinished", "scripts/view2.py",
              "        if missing:\n", "        if missing and False:\n",
              ("tests/test_view2_script.py",)),
+    Breakage("View 2's standard error over n, not n - 1", "src/lfw_siamese/view2.py",
+             "acc.std(ddof=1)", "acc.std()",
+             ("tests/test_view2_pipeline.py::test_ten_folds_then_the_report_then_nothing",),
+             pipeline=True),
     Breakage("evaluate's headline at 0.5, not at the validation threshold",
              "stages/evaluate.py",
              '"test": {k: report["test"][k] for k in ("accuracy", "auc", "eer", "accuracy_at_0.5")}',

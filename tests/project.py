@@ -27,7 +27,8 @@ def run(cmd, cwd, env, check=True):
 def copy_project(repo: Path, params: dict, mirror: Path | None = None) -> dict:
     """Copy what git would commit (less data/ and metrics/, and with no dvc.lock) into `repo`,
     with `params` over params.yaml's values, as the first commit of a new git repository.
-    Returns the environment to run its commands in."""
+    view2/dvc.lock stays, as in every clone of the project: its folds, recorded on other
+    inputs, are stale there. Returns the environment to run its commands in."""
     files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT,
                            capture_output=True, text=True, check=True).stdout.split()
     for name in files:
@@ -35,7 +36,6 @@ def copy_project(repo: Path, params: dict, mirror: Path | None = None) -> dict:
             (repo / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / name, repo / name)
     (repo / "dvc.lock").unlink(missing_ok=True)
-    (repo / "view2/dvc.lock").unlink(missing_ok=True)
     recipe = yaml.safe_load((repo / "params.yaml").read_text())
     (repo / "params.yaml").write_text(yaml.safe_dump({**recipe, **params}, sort_keys=False))
     env = {**os.environ, "PYTHONPATH": str(repo / "src"),
