@@ -88,6 +88,10 @@ BREAKAGES = (
              "acc.std(ddof=1)", "acc.std()",
              ("tests/test_view2_pipeline.py::test_ten_folds_then_the_report_then_nothing",),
              pipeline=True),
+    Breakage("a View 2 fold's fusion fitted on its test fold", "src/lfw_siamese/fold.py",
+             'arrays["calibration"]["label"], "calibration")', 'arrays["test"]["label"], "test")',
+             ("tests/test_view2_pipeline.py::test_a_fold_fuses_on_its_calibration_fold_and_"
+              "records_the_fused_test_scores",), pipeline=True),
     Breakage("evaluate's headline at 0.5, not at the validation threshold",
              "stages/evaluate.py",
              '"test": {k: report["test"][k] for k in ("accuracy", "auc", "eer", "accuracy_at_0.5")}',

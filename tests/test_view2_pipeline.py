@@ -85,6 +85,45 @@ def test_ten_folds_then_the_report_then_nothing(synthetic):
     assert "Running stage" not in again
 
 
+def test_a_fold_fuses_on_its_calibration_fold_and_records_the_fused_test_scores(synthetic,
+                                                                                  monkeypatch):
+    """Fold 4's fusion is the logistic regression of its calibration fold's pairs (the
+    saved fold net's logit, each descriptor's cosine), refitted here; its test scores are that
+    fusion applied to the test pairs."""
+    from sklearn.linear_model import LogisticRegression
+
+    from lfw_siamese.fold import descriptor_cosines, load_fold
+    from lfw_siamese.inference import score_pairs
+    from lfw_siamese.params import load_params
+    from lfw_siamese.saving import load_model
+
+    repo, _, _ = synthetic
+    monkeypatch.chdir(repo)
+    p = load_params()
+    groups, arrays, people = load_fold(4)
+    model = load_model(repo / "data/view2/fold_4.keras")
+    cosines = descriptor_cosines(p, groups, people)
+
+    def features(group):
+        net = np.clip(score_pairs(model, arrays[group]["left"], arrays[group]["right"], p.tta)
+                      .astype(np.float64), 1e-7, 1 - 1e-7)
+        return np.stack([np.log(net / (1 - net)), *cosines[group]], 1)
+
+    # (to the solver's tolerance: 12 pairs a group, and a fit on any other group's differs
+    # by far more)
+    refit = LogisticRegression().fit(features("calibration"), arrays["calibration"]["label"])
+    fusion = fold_result(repo, 4)["fusion"]
+    assert [fusion["net"], *fusion["descriptors"]] == pytest.approx(list(refit.coef_[0]),
+                                                                    rel=1e-2, abs=1e-3)
+    assert fusion["offset"] == pytest.approx(refit.intercept_[0], rel=1e-2, abs=1e-3)
+    weights = np.array([fusion["net"], *fusion["descriptors"]])
+    expected = 1 / (1 + np.exp(-(features("test") @ weights + fusion["offset"])))
+    rows = list(csv.DictReader(open(repo / "metrics/view2/fold_4.csv")))
+    assert [(r["left_file"], r["right_file"]) for r in rows] == [(q.left, q.right)
+                                                                 for q in groups["test"]]
+    assert [float(r["score"]) for r in rows] == pytest.approx(list(expected), abs=1e-3)
+
+
 def test_a_clone_sharing_the_cache_trains_and_judges_nothing(synthetic, tmp_path):
     there, env = clone(synthetic, tmp_path)
     out = run(["dvc", "repro", "view2/dvc.yaml"], there, env).stdout
