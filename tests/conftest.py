@@ -83,6 +83,14 @@ def lfwa_sample(tmp_path_factory) -> Path:
     return out
 
 
+def fusion_features(net_scores, cosines) -> np.ndarray:
+    """What the fusion's logistic regression is fitted on: per pair, the net's score as a
+    logit, then each descriptor's cosine (to refit it in a test and compare the weights)."""
+    from lfw_siamese.fusion import logit
+
+    return np.stack([logit(np.asarray(net_scores, np.float64)), *cosines], 1)
+
+
 def blob_pairs(n: int, size: int = 65, seed: int = 0) -> dict:
     """A synthetic verification task: a bright square in one of four places; same = same place."""
     rng = np.random.default_rng(seed)

@@ -1,13 +1,18 @@
 """A throw-away copy of this project as a git + DVC repository, and commands run in it."""
 
+import csv
+import json
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
+
+from lfw_siamese.metrics import accuracy
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -48,3 +53,32 @@ def copy_project(repo: Path, params: dict, mirror: Path | None = None) -> dict:
     run(["git", "add", "-A"], repo, env)
     run(["git", "commit", "-qm", "the project"], repo, env)
     return env
+
+
+def recount_view2(repo: Path, folds: int = 10) -> tuple[dict, list[dict]]:
+    """View 2's summary and fold results in `repo`, checked against what the fold files
+    recount: each fold's accuracy from its pairs' scores at its threshold, the summary's
+    per-fold figures, mean, standard error and mean at the training pairs' thresholds."""
+    summary = json.loads((repo / "metrics/view2.json").read_text())
+    results = [json.loads((repo / f"metrics/view2/fold_{k}.json").read_text())
+               for k in range(1, folds + 1)]
+    assert summary["folds"] == folds and len(summary["accuracy_per_fold"]) == folds
+    for k, fold in enumerate(results, start=1):
+        rows = list(csv.DictReader(open(repo / f"metrics/view2/fold_{k}.csv")))
+        assert fold["accuracy"] == pytest.approx(accuracy(
+            [int(r["label"]) for r in rows], [float(r["score"]) for r in rows],
+            fold["threshold"]), abs=1e-12), k
+        # the threshold is the calibration fold's best: at least as good as calling every
+        # pair "same" (or every pair "different")
+        assert fold["calibration_accuracy"] >= 0.5, k
+        assert summary["accuracy_per_fold"][k - 1] == round(fold["accuracy"], 4)
+        assert summary["net_accuracy_per_fold"][k - 1] == round(fold["net"]["accuracy"], 4)
+        # each fold fused its net with descriptors fitted on its own training people
+        assert set(fold["fusion"]) == {"net", "descriptors", "offset"}, k
+    acc = np.array([fold["accuracy"] for fold in results])
+    assert summary["mean_accuracy"] == pytest.approx(acc.mean(), abs=1e-4)
+    assert summary["standard_error"] == pytest.approx(acc.std(ddof=1) / np.sqrt(folds),
+                                                      abs=1e-4)
+    assert summary["mean_accuracy_at_training_pairs_threshold"] == pytest.approx(
+        np.mean([fold["accuracy_at_training_pairs_threshold"] for fold in results]), abs=1e-4)
+    return summary, results

@@ -10,7 +10,7 @@ fresh noise, so that both the net and the LBP descriptors can tell people apart.
 
 import io
 import itertools
-import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +18,7 @@ from PIL import Image
 
 from lfw_siamese import imagestore
 from lfw_siamese.archives import fingerprint, image_files
+from lfw_siamese.fsutil import write_json
 
 FOLDS, PER_FOLD, IMAGES = 10, 4, 3  # people per fold, images per person
 SAME = 6  # same-person (and different-people) pairs per fold in pairs.txt
@@ -79,10 +80,8 @@ def write_release(out: Path, seed: int = 0) -> None:
         diff = [line for _, d in chosen for line in d]
         (out / "pairs" / name).write_text("\n".join([str(len(same)), *same, *diff]) + "\n")
     imagestore.pack(folder, files, out / "images.zip")
-    (out / "release.json").write_text(json.dumps({
+    write_json(out / "release.json", {
         "release": "lfwa", "description": "synthetic, for the tests", "images": len(files),
         "people": len(people()), "fingerprint": fingerprint(folder, files),
-        "fingerprint_pinned": False}, indent=2) + "\n")
-    for path in sorted(folder.rglob("*"), reverse=True):
-        path.unlink() if path.is_file() else path.rmdir()
-    folder.rmdir()
+        "fingerprint_pinned": False})
+    shutil.rmtree(folder)

@@ -74,41 +74,52 @@ def test_a_two_region_model_gets_both_regions_from_its_card(photos, tmp_path):
                                             abs=1e-6)
 
 
-def test_a_fused_card_fuses_the_net_with_the_descriptors_each_on_its_region(trained, photos,
-                                                                            tmp_path):
-    from lfw_siamese.descriptor import (
-        fit_descriptors,
-        grid_histograms,
-        lbp_codes,
-        save_descriptors,
-    )
+FUSION = {"net": 0.5, "descriptors": [3.0, -1.0], "offset": -0.2}  # a fused card's weights
 
-    rng = np.random.default_rng(0)
-    faces = rng.integers(0, 256, (12, 32, 32), dtype=np.uint8)
+
+def fused_card(folder):
+    """Two LBP descriptors (crops 120 and 90) fitted on random faces, saved in `folder`, and a
+    card fusing them with the net by FUSION."""
+    from lfw_siamese.descriptor import fit_descriptors, save_descriptors
+
+    faces = np.random.default_rng(0).integers(0, 256, (12, 32, 32), dtype=np.uint8)
     descriptors = fit_descriptors({120: faces, 90: faces[::-1]}, np.repeat(np.arange(4), 3),
                                   [(120, 2), (90, 4)], dims=6)
-    save_descriptors(descriptors, tmp_path / "descriptor.npz")
-    weights = {"net": 0.5, "descriptors": [3.0, -1.0], "offset": -0.2}
-    card = {**CARD, "descriptor": str(tmp_path / "descriptor.npz"), "fusion": weights}
+    save_descriptors(descriptors, folder / "descriptor.npz")
+    return descriptors, {**CARD, "descriptor": str(folder / "descriptor.npz"), "fusion": FUSION}
+
+
+def cosine_by_hand(descriptor, left, right) -> float:
+    """The descriptor's cosine of two gray regions (side x side), written out."""
+    from lfw_siamese.descriptor import grid_histograms, lbp_codes
+
+    a, b = (descriptor.project(grid_histograms(lbp_codes(region[None]), descriptor.cells))[0]
+            for region in (left, right))
+    return float(a @ b / np.linalg.norm(a) / np.linalg.norm(b))
+
+
+def fused_by_hand(net_score: float, cosines: list, descriptors=True) -> float:
+    """FUSION's formula written out: sigmoid(w · logit(net) + Σ wᵢ · cosᵢ + offset); without
+    `descriptors`, the net's term and the offset only."""
+    z = FUSION["net"] * np.log(net_score / (1 - net_score)) + FUSION["offset"]
+    if descriptors:
+        z += sum(w * c for w, c in zip(FUSION["descriptors"], cosines, strict=True))
+    return float(1 / (1 + np.exp(-z)))
+
+
+def test_a_fused_card_fuses_the_net_with_the_descriptors_each_on_its_region(trained, photos,
+                                                                            tmp_path):
+    descriptors, card = fused_card(tmp_path)
     (tmp_path / "verifier.json").write_text(json.dumps(card))
     [result] = verify([(photos[0], photos[2])], trained / "model.keras",
                       tmp_path / "verifier.json", lfw_framed=True)
     model = keras.saving.load_model(trained / "model.keras", safe_mode=True)
     left, right = (load_image(p, 32, 1, 120)[None] for p in (photos[0], photos[2]))
-    net = score_pairs(model, left, right, tta=True)
-    cosine = []  # each descriptor's cosine of the two faces' projections, written out
-    for d in descriptors:
-        a, b = (d.project(grid_histograms(lbp_codes(load_image(p, 32, 1, d.crop)[None, ..., 0]),
-                                          d.cells))[0] for p in (photos[0], photos[2]))
-        cosine.append(float(a @ b / np.linalg.norm(a) / np.linalg.norm(b)))
-    net_logit = float(np.log(net[0] / (1 - net[0])))
-
-    def sigmoid(z):
-        return 1 / (1 + np.exp(-z))
-
-    expected = sigmoid(0.5 * net_logit + 3.0 * cosine[0] - 1.0 * cosine[1] - 0.2)
-    assert result["score"] == pytest.approx(expected, abs=1e-6)
-    without = sigmoid(0.5 * net_logit - 0.2)  # the descriptors do count
+    net = float(score_pairs(model, left, right, tta=True)[0])
+    cosines = [cosine_by_hand(d, *(load_image(p, 32, 1, d.crop)[..., 0]
+                                   for p in (photos[0], photos[2]))) for d in descriptors]
+    assert result["score"] == pytest.approx(fused_by_hand(net, cosines), abs=1e-6)
+    without = fused_by_hand(net, cosines, descriptors=False)  # the descriptors do count
     assert result["score"] != pytest.approx(without, abs=1e-3)
     (tmp_path / "verifier.json").write_text(json.dumps({**card, "descriptor": None}))
     with pytest.raises(LfwError, match="missing descriptor and fusion weights"):

@@ -130,24 +130,12 @@ def test_a_fused_card_describes_the_detected_faces(trained, face, lfwa_sample, t
     """With detection, each descriptor sees its region of the LFW frame around the face
     found (the box verify reports), not of the whole photo; the fusion's formula written out
     over the net's own score (the same card without fusion) and those regions' cosines."""
-    from lfw_siamese.descriptor import (
-        fit_descriptors,
-        grid_histograms,
-        lbp_codes,
-        save_descriptors,
-    )
     from lfw_siamese.faces import Face, frame, open_upright
 
     canvas([(face, 0.8, (260, 90))]).save(tmp_path / "photo.png")
     other = Image.open(lfwa_sample / "AJ_Cook" / "AJ_Cook_0001.jpg").convert("RGB")
     canvas([(other, 1.1, (40, 120))], size=(600, 600)).save(tmp_path / "other.png")
-    rng = np.random.default_rng(0)
-    descriptors = fit_descriptors({120: rng.integers(0, 256, (12, 32, 32), dtype=np.uint8),
-                                   90: rng.integers(0, 256, (12, 32, 32), dtype=np.uint8)},
-                                  np.repeat(np.arange(4), 3), [(120, 2), (90, 4)], dims=6)
-    save_descriptors(descriptors, tmp_path / "descriptor.npz")
-    card = {**test_cli.CARD, "descriptor": str(tmp_path / "descriptor.npz"),
-            "fusion": {"net": 0.5, "descriptors": [3.0, -1.0], "offset": -0.2}}
+    descriptors, card = test_cli.fused_card(tmp_path)
     cards = {"fused": card, "net": {**card, "descriptor": None, "fusion": None}}
     scores, boxes = {}, None
     for name, content in cards.items():
@@ -157,16 +145,13 @@ def test_a_fused_card_describes_the_detected_faces(trained, face, lfwa_sample, t
                      str(tmp_path / "other.png")]) == 0
         out = json.loads(capsys.readouterr().out)
         scores[name], boxes = out["score"], out["faces"]
-    cosines = []
-    for d in descriptors:
-        a, b = (d.project(grid_histograms(lbp_codes(
-            frame(open_upright(tmp_path / photo), Face(**boxes[side]), SIZE, 1, d.crop)[None,
-                                                                                        ..., 0]),
-            d.cells))[0] for photo, side in (("photo.png", "left"), ("other.png", "right")))
-        cosines.append(float(a @ b / np.linalg.norm(a) / np.linalg.norm(b)))
-    net_logit = np.log(scores["net"] / (1 - scores["net"]))
-    z = 0.5 * net_logit + 3.0 * cosines[0] - 1.0 * cosines[1] - 0.2
-    assert scores["fused"] == pytest.approx(1 / (1 + np.exp(-z)), abs=1e-5)
+    photos = {"left": open_upright(tmp_path / "photo.png"),
+              "right": open_upright(tmp_path / "other.png")}
+    cosines = [test_cli.cosine_by_hand(d, *(frame(photos[side], Face(**boxes[side]), SIZE, 1,
+                                                  d.crop)[..., 0] for side in ("left", "right")))
+               for d in descriptors]
+    assert scores["fused"] == pytest.approx(test_cli.fused_by_hand(scores["net"], cosines),
+                                            abs=1e-5)
 
 
 def test_no_face_exits_non_zero_and_says_so(trained, face, tmp_path, capsys):

@@ -37,7 +37,9 @@ from .params import regions
 from .paths import CARD
 
 PROJECT = "LFW_SIAMESE_PROJECT"  # the project whose trained model `verify` uses
-PACKAGE_PROJECT = Path(__file__).resolve().parents[2]  # the checkout, for a `pip install -e`
+# The checkout this package runs from (`pip install -e`, `make`); None for a plain install.
+PACKAGE_PROJECT = next((root for root in [Path(__file__).resolve().parents[2]]
+                        if (root / "dvc.yaml").is_file()), None)
 
 
 def find_card(card: Path | None) -> Path:
@@ -52,11 +54,12 @@ def find_card(card: Path | None) -> Path:
                            "`dvc repro` in that project, or point the variable at another")
         return Path(named) / CARD
     here = Path.cwd()
-    looked = [here, *here.parents, PACKAGE_PROJECT]
+    installed = [PACKAGE_PROJECT] if PACKAGE_PROJECT else []
+    looked = [here, *here.parents, *installed]
     found = next((folder / CARD for folder in looked if (folder / CARD).is_file()), None)
     if found is None:
         places = ", ".join(map(str, dict.fromkeys([here, f"{here.parent} and above",
-                                                    PACKAGE_PROJECT])))
+                                                    *installed])))
         raise LfwError(f"no trained model found: looked for {CARD} in {places}. Train and "
                        f"evaluate one in the project (`dvc repro`), then set {PROJECT} to "
                        "the project's folder, or pass --card (and --model)")
@@ -76,7 +79,7 @@ def read_card(path: Path) -> dict:
                        "or pass --card") from None
     except json.JSONDecodeError as exc:
         raise LfwError(f"{path}: not valid JSON ({exc})") from None
-    missing = {"image_size", "channels", "crop", "tta", "threshold"} - set(card)
+    missing = {"model", "image_size", "channels", "crop", "tta", "threshold"} - set(card)
     if card.get("fusion") and not (isinstance(card["fusion"], dict)
                                    and set(card["fusion"]) == set(FUSION_FIELDS)
                                    and card.get("descriptor")):
@@ -149,7 +152,7 @@ def verify(pairs, model_path: Path | None, card_path: Path, progress: bool = Fal
     card = read_card(card_path)
     project = project_of(card_path)
     if model_path is None:
-        model_path = project / card.get("model", "")
+        model_path = project / card["model"]
     descriptors = (load_descriptors(project / card["descriptor"]) if card.get("fusion")
                    else [])
     loaded = load_all([path for pair in pairs for path in pair], card, lfw_framed, progress,
