@@ -60,7 +60,7 @@ table: setup
 	python scripts/grid.py table $(SET)
 
 # Experiments side by side, led by their results, in 120 columns.
-COMPARE_DROP := Created|threshold|.*eer|.*_at_0\.5|val\.accuracy|net\.(val_.*|test_auc)|train\..*|time\..*|step|data/.*
+COMPARE_DROP := Created|threshold|.*eer|.*_at_0\.5|val\.accuracy|net\.(val\..*|test\.auc)|train\..*|time\..*|step|data/.*
 compare: setup
 	dvc exp show --only-changed --drop '$(COMPARE_DROP)'
 

@@ -71,7 +71,7 @@ def fmt(value) -> str:
 
 def in_memory_batches(p, steps: int):
     """`steps` batches of fixed random pairs for `p`, held in memory: the step without input."""
-    from lfw_siamese.batches import PairBatches
+    from lfw_siamese.net.batches import PairBatches
 
     rng = np.random.default_rng(0)
     n = steps * p.batch_size
@@ -83,8 +83,8 @@ def in_memory_batches(p, steps: int):
 
 def real_objective(p, steps: int):
     """`p`'s own training input (data/pairs/people.npz), `steps` batches an epoch."""
-    from lfw_siamese.dataset import load_arrays
-    from lfw_siamese.objectives import objective_for
+    from lfw_siamese.data.dataset import load_arrays
+    from lfw_siamese.net.objectives import objective_for
 
     people = load_arrays(ROOT / PAIRS / "people.npz")
     return objective_for(p.replace(pairs_per_epoch=steps * p.batch_size), None, people)

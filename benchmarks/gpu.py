@@ -38,8 +38,8 @@ def step_ms(p, batch: int, mixed: bool, steps: int) -> float:
     """ms per step of `p`'s own trainer and input, on random images of as many people."""
     import keras
 
-    from lfw_siamese.objectives import objective_for
-    from lfw_siamese.training import compiled_model, seed_everything
+    from lfw_siamese.net.objectives import objective_for
+    from lfw_siamese.net.training import compiled_model, seed_everything
 
     keras.mixed_precision.set_global_policy("mixed_bfloat16" if mixed else "float32")
     seed_everything(0)
@@ -61,8 +61,8 @@ def step_ms(p, batch: int, mixed: bool, steps: int) -> float:
 
 def pack(data: Path, config: str, out: Path) -> None:
     """The splits `config` trains and scores on, as distinct images + indices, lzma'd."""
-    from lfw_siamese.calibration import DistinctPairs
-    from lfw_siamese.dataset import load_arrays
+    from lfw_siamese.data.dataset import load_arrays
+    from lfw_siamese.net.calibration import DistinctPairs
 
     arrays = {}
     for split in SPLITS[config]:
@@ -82,7 +82,7 @@ def pack(data: Path, config: str, out: Path) -> None:
 
 def load(data: Path, config: str) -> dict:
     """{split: arrays} from a data/pairs folder or a --pack bundle."""
-    from lfw_siamese.dataset import load_arrays
+    from lfw_siamese.data.dataset import load_arrays
 
     if data.is_dir():
         return {split: load_arrays(data / f"{split}.npz") for split in SPLITS[config]}
@@ -103,9 +103,9 @@ def load(data: Path, config: str) -> dict:
 def full_run(p, data: Path, config: str, epochs: int) -> dict:
     import keras
 
-    from lfw_siamese import metrics as m
-    from lfw_siamese.inference import score_pairs
-    from lfw_siamese.training import train
+    from lfw_siamese.net.inference import score_pairs
+    from lfw_siamese.net.training import train
+    from lfw_siamese.verification import metrics as m
 
     keras.mixed_precision.set_global_policy("float32")
     split = load(data, config)

@@ -18,8 +18,8 @@ from common import ROOT, best_of, report
 from PIL import Image
 
 from lfw_siamese import paths as project_paths
-from lfw_siamese.images import load_from_store
-from lfw_siamese.imagestore import ImageStore
+from lfw_siamese.data.images import load_from_store
+from lfw_siamese.data.imagestore import ImageStore
 
 
 def decode_only(store, files, draft_to: int | None, workers: int) -> None:

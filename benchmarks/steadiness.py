@@ -56,8 +56,8 @@ def main() -> None:
     parser.add_argument("--block", type=int, default=100, help="numpy matmuls timed per epoch")
     args = parser.parse_args()
 
-    from lfw_siamese.objectives import in_batch_trainer
-    from lfw_siamese.training import compiled_model, seed_everything
+    from lfw_siamese.net.objectives import in_batch_trainer
+    from lfw_siamese.net.training import compiled_model, seed_everything
 
     p = load_params(ROOT / "params.yaml")
     seed_everything(0)

@@ -99,8 +99,8 @@ def measure(only: list[str], steps: dict, epochs: int, keras_autotune: bool) -> 
     """In this process (oneDNN as the environment sets it): rows and the backend matmul rate."""
     from keras.src.trainers.data_adapters.py_dataset_adapter import PyDatasetAdapter
 
-    from lfw_siamese.objectives import in_batch_trainer
-    from lfw_siamese.training import compiled_model, seed_everything
+    from lfw_siamese.net.objectives import in_batch_trainer
+    from lfw_siamese.net.training import compiled_model, seed_everything
 
     recipe = load_params(ROOT / "params.yaml")
     configs = {"reference": recipe.replace(**REFERENCE), "recipe": recipe,

@@ -26,11 +26,11 @@ from common import ROOT, report
 from PIL import Image
 
 from lfw_siamese import paths
+from lfw_siamese.data.faces import FRAME, detect, network_input
+from lfw_siamese.data.imagestore import ImageStore
+from lfw_siamese.data.pairs import people_of, read_pairs
 from lfw_siamese.errors import LfwError
-from lfw_siamese.faces import FRAME, detect, network_input
-from lfw_siamese.imagestore import ImageStore
-from lfw_siamese.metrics import accuracy, auc, roc_curve
-from lfw_siamese.pairs import people_of, read_pairs
+from lfw_siamese.verification.metrics import accuracy, auc, roc_curve
 
 SCALES = (0.7, 2.0)     # face scale in the canvas (log-uniform)
 MARGIN = (0.3, 1.5)     # canvas border on each side, in scaled image widths (uniform)
@@ -97,8 +97,8 @@ def main() -> None:
                               np.random.default_rng([args.seed, 0]))
     print("LFW frame / detector box:", json.dumps(calibration))
 
-    from lfw_siamese.inference import score_pairs
-    from lfw_siamese.saving import load_model
+    from lfw_siamese.net.inference import score_pairs
+    from lfw_siamese.net.saving import load_model
 
     model = load_model(ROOT / paths.MODEL)
     labels = np.array([p.same for p in pairs], np.uint8)

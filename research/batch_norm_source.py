@@ -9,13 +9,13 @@ import argparse
 
 import numpy as np
 
-from lfw_siamese import metrics as m
-from lfw_siamese.dataset import load_arrays
-from lfw_siamese.inference import score_pairs
-from lfw_siamese.model import twin_of
+from lfw_siamese.data.dataset import load_arrays
+from lfw_siamese.net.inference import score_pairs
+from lfw_siamese.net.model import twin_of
+from lfw_siamese.net.saving import load_model
+from lfw_siamese.net.training import recompute_batch_norm
 from lfw_siamese.paths import PAIRS
-from lfw_siamese.saving import load_model
-from lfw_siamese.training import recompute_batch_norm
+from lfw_siamese.verification import metrics as m
 
 BATCH = 64  # pairs per batch, as the recipe trains
 

@@ -4,8 +4,9 @@
                                          [--pca 400 600 800 1000] [--crops 120 90]
                                          [--combine 3] [--out FILE]
 
-On the prepared arrays (data/pairs), as the pipeline fits them (lfw_siamese.descriptor: LBP
-histograms of the training people and their mirrors, PCA-whitened, LDA): for each grid and PCA
+On the prepared arrays (data/pairs), as the pipeline fits them
+(lfw_siamese.verification.descriptor: LBP histograms of the training people and their
+mirrors, PCA-whitened, LDA): for each grid and PCA
 size, the validation AUC of the descriptor alone, and of its fusion with the net (the model's
 validation scores as `evaluate` computes them; with several models, e.g. seeds, the mean
 over them and each one's); then, at each PCA size, every combination of
@@ -27,20 +28,20 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import cross_val_predict
 
-from lfw_siamese import metrics as m
-from lfw_siamese.dataset import load_arrays
-from lfw_siamese.descriptor import (
+from lfw_siamese.data.dataset import load_arrays
+from lfw_siamese.data.images import gray_regions
+from lfw_siamese.data.imagestore import ImageStore
+from lfw_siamese.params import load_params
+from lfw_siamese.paths import IMAGES, MODEL, PAIRS
+from lfw_siamese.verification import metrics as m
+from lfw_siamese.verification.descriptor import (
     cosines,
     fit_projection,
     grid_histograms,
     lbp_codes,
     mirrored_codes,
 )
-from lfw_siamese.fusion import logit
-from lfw_siamese.images import gray_regions
-from lfw_siamese.imagestore import ImageStore
-from lfw_siamese.params import load_params
-from lfw_siamese.paths import IMAGES, MODEL, PAIRS
+from lfw_siamese.verification.fusion import logit
 
 
 def judged(labels, scores) -> dict:
@@ -62,8 +63,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("docs/results/lbp-fusion/screen.json"))
     args = parser.parse_args()
     p = load_params()
-    from lfw_siamese.inference import score_pairs
-    from lfw_siamese.saving import load_model
+    from lfw_siamese.net.inference import score_pairs
+    from lfw_siamese.net.saving import load_model
 
     people, val = load_arrays(PAIRS / "people.npz"), load_arrays(PAIRS / "val.npz")
     y = val["label"]

@@ -14,10 +14,10 @@ import argparse
 
 import numpy as np
 
-from lfw_siamese import metrics as m
-from lfw_siamese.dataset import load_arrays
-from lfw_siamese.inference import score_pairs
-from lfw_siamese.saving import load_model
+from lfw_siamese.data.dataset import load_arrays
+from lfw_siamese.net.inference import score_pairs
+from lfw_siamese.net.saving import load_model
+from lfw_siamese.verification import metrics as m
 
 
 def row(name: str, scores: dict, splits: dict) -> str:

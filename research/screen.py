@@ -36,7 +36,7 @@ HISTORY = ("epoch", "loss", "accuracy", "val_auc", "seconds")  # kept per epoch
 
 def run_one(data: Path, settings: dict, out: Path) -> None:
     """Train one configuration and write its validation figures to `out` (JSON)."""
-    from lfw_siamese.dataset import load_arrays
+    from lfw_siamese.data.dataset import load_arrays
     from lfw_siamese.params import load_params
 
     p = load_params(ROOT / "params.yaml").replace(**settings)
@@ -48,9 +48,9 @@ def run_one(data: Path, settings: dict, out: Path) -> None:
 
     import keras
 
-    from lfw_siamese import metrics as m
-    from lfw_siamese.inference import score_pairs
-    from lfw_siamese.training import train
+    from lfw_siamese.net.inference import score_pairs
+    from lfw_siamese.net.training import train
+    from lfw_siamese.verification import metrics as m
 
     history = []
 

@@ -13,9 +13,9 @@ import argparse
 
 import numpy as np
 
-from lfw_siamese import metrics as m
-from lfw_siamese.dataset import load_arrays
-from lfw_siamese.saving import load_model
+from lfw_siamese.data.dataset import load_arrays
+from lfw_siamese.net.saving import load_model
+from lfw_siamese.verification import metrics as m
 
 TRAINING_IMAGES = 4000
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lfw_siamese import metrics as m
+from lfw_siamese.verification import metrics as m
 
 
 def folds(folder: Path):

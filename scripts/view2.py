@@ -1,13 +1,14 @@
-"""LFW View 2 with several folds training at once, through DVC's experiment queue and git.
+"""LFW View 2 with several fold nets training at once, through DVC's experiment queue and git.
 
     python scripts/view2.py [--jobs N]          # make view2 JOBS=N
 
-Each fold that `dvc status` finds stale is queued as an experiment of its own stage
+Each fold whose net `dvc status` finds stale is queued as an experiment of its train stage
 (`view2-fold-K`, run in a temporary copy of the last commit) and N of them run at a time
-(`dvc exp run --run-all -j N`). Each finished fold is an experiment commit holding its results
-and its entry of view2/dvc.lock; one git merge brings them all into the current branch, and
-`dvc repro view2/dvc.yaml` then only writes the report. Folds already finished are not queued:
-a fold is never trained twice. With one job it is plain `dvc repro view2/dvc.yaml`.
+(`dvc exp run --run-all -j N`). Each finished fold is an experiment commit holding its net's
+scores and its entry of view2/dvc.lock; one git merge brings them all into the current
+branch, and `dvc repro view2/dvc.yaml` then judges the folds (minutes each) and writes the
+report. Nets already trained are not queued: a fold is never trained twice. With one job it
+is plain `dvc repro view2/dvc.yaml`.
 
 The queue sees only what git tracks: commit params.yaml and code first (this refuses to start
 otherwise). On one GPU, several folds share the card: JAX's memory preallocation is switched
@@ -33,9 +34,9 @@ def sh(*cmd: str, capture: bool = False) -> str:
 
 
 def stale_folds() -> list[int]:
-    """Folds whose recorded run does not match the code, parameters and data now."""
+    """Folds whose net's recorded training does not match the code, parameters and data now."""
     status = json.loads(sh("dvc", "status", "--json", "view2/dvc.yaml", capture=True) or "{}")
-    return [k for k in FOLDS if f"view2/dvc.yaml:fold@{k}" in status]
+    return [k for k in FOLDS if f"view2/dvc.yaml:train@{k}" in status]
 
 
 def main() -> None:
@@ -56,7 +57,7 @@ def main() -> None:
     if folds:
         for k in folds:  # a name left by an earlier, unmerged attempt is reused
             subprocess.run(["dvc", "exp", "remove", f"{PREFIX}{k}"], capture_output=True)
-            sh("dvc", "exp", "run", "--queue", "-n", f"{PREFIX}{k}", f"view2/dvc.yaml:fold@{k}")
+            sh("dvc", "exp", "run", "--queue", "-n", f"{PREFIX}{k}", f"view2/dvc.yaml:train@{k}")
         os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")  # folds share a GPU
         sh("dvc", "exp", "run", "--run-all", "--jobs", str(jobs))
         base = sh("git", "rev-parse", "HEAD", capture=True).strip()
@@ -67,7 +68,7 @@ def main() -> None:
             raise LfwError(f"folds did not finish: {', '.join(missing)} (see `dvc queue logs "
                            f"{PREFIX}K`); run this again to train those only")
         sh("git", "merge", "--no-edit", "-m", f"View 2: folds {folds} from the queue", *refs)
-    sh("dvc", "repro", "view2/dvc.yaml")  # the report; no fold is stale any more
+    sh("dvc", "repro", "view2/dvc.yaml")  # the judges and the report; no net is stale
     print("View 2 done: commit view2/dvc.lock and metrics/ (git status)", file=sys.stderr)
 
 

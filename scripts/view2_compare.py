@@ -14,9 +14,9 @@ Prints a Markdown table, then the means ± standard errors.
 import argparse
 from pathlib import Path
 
-from lfw_siamese.compare import paired, side
 from lfw_siamese.errors import run_stage
 from lfw_siamese.fsutil import write_json
+from lfw_siamese.verification.compare import paired, side
 
 
 def pct(x: float) -> str:

@@ -12,15 +12,15 @@ from pathlib import Path
 
 from PIL import Image
 
-from lfw_siamese import analysis as a
 from lfw_siamese import paths
-from lfw_siamese.dataset import split_pairs
+from lfw_siamese.config import stage_params
+from lfw_siamese.data import analysis as a
+from lfw_siamese.data.dataset import split_pairs
+from lfw_siamese.data.imagestore import ImageStore
+from lfw_siamese.data.pairs import people_of, person_of, read_pairs
 from lfw_siamese.errors import run_stage
 from lfw_siamese.fsutil import atomic_output, write_csv, write_json
-from lfw_siamese.imagestore import ImageStore
-from lfw_siamese.mining import by_person_split
-from lfw_siamese.pairs import people_of, person_of, read_pairs
-from lfw_siamese.params import load_params
+from lfw_siamese.net.mining import by_person_split
 from lfw_siamese.plots import bars, histogram
 
 TABLES = paths.METRICS / "analysis"
@@ -50,7 +50,7 @@ def write_top(path: Path, top: dict) -> None:
 
 
 def main() -> None:
-    p = load_params()
+    p = stage_params("analyze")
     store = ImageStore(paths.IMAGES)
     counts = store.counts()
     lists = {name: read_pairs(paths.PAIR_LISTS / f"{name}.txt", counts)

@@ -3,42 +3,40 @@
 On the training people's images (the files of data/pairs/people.npz, decoded gray from
 data/lfw at each crop of `lbp_crops`) and their mirror images, one descriptor per (crop,
 grid) of `lbp_crops` and `lbp_cells`: uniform-LBP histograms on N x N cells of that region,
-PCA-whitened to lbp_pca components and LDA-projected (lfw_siamese.descriptor). No validation
-or test person is seen. Writes data/descriptor.npz; with `fusion: none` it holds none.
+PCA-whitened to lbp_pca components and LDA-projected
+(lfw_siamese.verification.descriptor). No validation or test person is seen. Writes
+data/descriptor.npz; with `fusion: none` it holds none.
 """
 
 import time
 
 import numpy as np
 
+from lfw_siamese.config import stage_params
 from lfw_siamese.errors import run_stage
-from lfw_siamese.params import load_params
 from lfw_siamese.paths import DESCRIPTOR, IMAGES, PAIRS
 
 
 def main() -> None:
-    p = load_params()
-    from lfw_siamese.descriptor import fit_descriptors, save_descriptors
-
-    if p.fusion == "none":
-        save_descriptors([], DESCRIPTOR)
-        print("fusion: none, no descriptor fitted")
-        return
-    from lfw_siamese.dataset import load_arrays
-    from lfw_siamese.images import gray_regions
-    from lfw_siamese.imagestore import ImageStore
+    p = stage_params("describe")
+    from lfw_siamese.data.dataset import load_arrays
+    from lfw_siamese.data.imagestore import ImageStore
+    from lfw_siamese.verification.descriptor import save_descriptors
+    from lfw_siamese.verification.verifier import fit_described
 
     start = time.perf_counter()
     people = load_arrays(PAIRS / "people.npz")
-    faces = gray_regions(ImageStore(IMAGES), list(people["files"]), p.lbp_crops, p.image_size)
-    descriptors = fit_descriptors(faces, people["person"], p.descriptors, p.lbp_pca)
+    descriptors = fit_described(p, ImageStore(IMAGES), people["files"], people["person"])
     save_descriptors(descriptors, DESCRIPTOR)
     for d in descriptors:
         print(f"descriptor of the centre {d.crop}/250 on {d.cells}x{d.cells} cells: "
               f"{d.weights.shape[0]:,} LBP features -> {d.weights.shape[1]} dimensions")
-    print(f"fitted on {len(people['files']):,} images of {len(np.unique(people['person'])):,} "
-          f"training people and their mirrors in {time.perf_counter() - start:.0f} s")
-
+    if descriptors:
+        print(f"fitted on {len(people['files']):,} images of "
+              f"{len(np.unique(people['person'])):,} training people and their mirrors in "
+              f"{time.perf_counter() - start:.0f} s")
+    else:
+        print("no descriptor to fuse with the net (fusion: none)")
 
 if __name__ == "__main__":
     run_stage("describe", main)

@@ -9,18 +9,19 @@ depend on where they came from.
 
 import shutil
 
-from lfw_siamese import imagestore, paths
-from lfw_siamese.archives import fingerprint, image_files, move_person_folders, unpack
-from lfw_siamese.download import fetch
+from lfw_siamese import paths
+from lfw_siamese.config import stage_params
+from lfw_siamese.data import imagestore
+from lfw_siamese.data.archives import fingerprint, image_files, move_person_folders, unpack
+from lfw_siamese.data.download import fetch
+from lfw_siamese.data.pairs import image_counts
+from lfw_siamese.data.releases import N_IMAGES, N_PEOPLE, PAIR_LISTS, RELEASES
 from lfw_siamese.errors import LfwError, run_stage
 from lfw_siamese.fsutil import atomic_output, write_json
-from lfw_siamese.pairs import image_counts
-from lfw_siamese.params import load_params
-from lfw_siamese.releases import N_IMAGES, N_PEOPLE, PAIR_LISTS, RELEASES
 
 
 def main() -> None:
-    release = RELEASES[load_params().release]
+    release = RELEASES[stage_params("download").release]
     out = paths.LFW
     with atomic_output(out) as tmp:
         pair_lists = tmp / paths.PAIR_LISTS.relative_to(out)

@@ -4,24 +4,24 @@ Writes data/pairs/{train,val,test}.npz; test is pairsDevTest, train is pairsDevT
 `split: pairs` holds out a seeded random share of pairsDevTrain for validation (the
 reference's way; the same people can land on both sides). `split: people` keeps all of
 pairsDevTrain for training and draws validation people among those in neither list;
-`stratified` draws them among all but the test people (lfw_siamese.mining). Both mine
+`stratified` draws them among all but the test people (lfw_siamese.net.mining). Both mine
 `val_pairs` fixed balanced validation pairs from them and also write data/pairs/people.npz:
 every image of the training people, for pair mining. Every image is decoded once.
 """
 
 from lfw_siamese import paths
-from lfw_siamese.dataset import save_pairs, save_people, split_pairs
+from lfw_siamese.config import stage_params
+from lfw_siamese.data.dataset import save_pairs, save_people, split_pairs
+from lfw_siamese.data.images import load_from_store
+from lfw_siamese.data.imagestore import ImageStore
+from lfw_siamese.data.pairs import person_of, read_pairs
 from lfw_siamese.errors import run_stage
 from lfw_siamese.fsutil import atomic_output
-from lfw_siamese.images import load_from_store
-from lfw_siamese.imagestore import ImageStore
-from lfw_siamese.mining import by_person_split
-from lfw_siamese.pairs import person_of, read_pairs
-from lfw_siamese.params import load_params
+from lfw_siamese.net.mining import by_person_split
 
 
 def main() -> None:
-    p = load_params()
+    p = stage_params("prepare")
     store = ImageStore(paths.IMAGES)
     counts = store.counts()
     dev_train = read_pairs(paths.PAIR_LISTS / "pairsDevTrain.txt", counts)

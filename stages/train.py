@@ -17,11 +17,11 @@ metrics/plots/train_batch.png (one augmented training batch: what the network is
 import os
 from pathlib import Path
 
-from lfw_siamese.dataset import load_arrays
+from lfw_siamese.config import stage_params
+from lfw_siamese.data.dataset import load_arrays
 from lfw_siamese.errors import LfwError, run_stage
 from lfw_siamese.fsutil import write_json
-from lfw_siamese.mining import check_mining
-from lfw_siamese.params import load_params
+from lfw_siamese.net.mining import check_mining
 from lfw_siamese.paths import CHECKPOINTS, METRICS, MODEL, PAIRS, PLOTS, TRAIN_LOG
 
 
@@ -35,7 +35,7 @@ def checkpoint_folder() -> Path:
 
 
 def main() -> None:
-    p = load_params()
+    p = stage_params("train")
     pairs, val = load_arrays(PAIRS / "train.npz"), load_arrays(PAIRS / "val.npz")
     expected = (p.image_size, p.image_size, p.input_channels)
     if pairs["left"].shape[1:] != expected:
@@ -47,12 +47,12 @@ def main() -> None:
     import keras  # after the checks: importing the backend takes seconds
     from dvclive import Live
 
-    from lfw_siamese.augment import preview
     from lfw_siamese.hardware import describe
-    from lfw_siamese.objectives import objective_for
+    from lfw_siamese.net.augment import preview
+    from lfw_siamese.net.objectives import objective_for
+    from lfw_siamese.net.saving import save_model
+    from lfw_siamese.net.training import train
     from lfw_siamese.plots import batch_grid, training_curves
-    from lfw_siamese.saving import save_model
-    from lfw_siamese.training import train
 
     batch = objective_for(p, pairs, people).batches[0]
     batch_grid(preview(batch, p.seed, p.erase) if p.augment else batch, PLOTS / "train_batch.png")

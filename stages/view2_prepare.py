@@ -6,18 +6,17 @@ people.
 """
 
 from lfw_siamese import paths
-from lfw_siamese.dataset import save_people
+from lfw_siamese.config import stage_params
+from lfw_siamese.data.dataset import save_people
+from lfw_siamese.data.images import load_from_store
+from lfw_siamese.data.imagestore import ImageStore
+from lfw_siamese.data.pairs import people_of, person_images, read_pairs
 from lfw_siamese.errors import run_stage
 from lfw_siamese.fsutil import atomic_output
-from lfw_siamese.images import load_from_store
-from lfw_siamese.imagestore import ImageStore
-from lfw_siamese.mining import person_images
-from lfw_siamese.pairs import people_of, read_pairs
-from lfw_siamese.params import load_params
 
 
 def main() -> None:
-    p = load_params()
+    p = stage_params("view2_prepare")
     store = ImageStore(paths.IMAGES)
     counts = store.counts()
     pairs = read_pairs(paths.PAIR_LISTS / "pairs.txt", counts)

@@ -86,7 +86,7 @@ def lfwa_sample(tmp_path_factory) -> Path:
 def fusion_features(net_scores, cosines) -> np.ndarray:
     """What the fusion's logistic regression is fitted on: per pair, the net's score as a
     logit, then each descriptor's cosine (to refit it in a test and compare the weights)."""
-    from lfw_siamese.fusion import logit
+    from lfw_siamese.verification.fusion import logit
 
     return np.stack([logit(np.asarray(net_scores, np.float64)), *cosines], 1)
 
@@ -120,8 +120,8 @@ CARD = {"model": "data/model.keras", "release": "lfwa", "image_size": 32, "chann
 @pytest.fixture(scope="session")
 def trained(tmp_path_factory):
     """A small (untrained) lean model and its card, as the evaluate stage leaves them."""
-    from lfw_siamese.model import build_siamese
-    from lfw_siamese.training import seed_everything
+    from lfw_siamese.net.model import build_siamese
+    from lfw_siamese.net.training import seed_everything
 
     root = tmp_path_factory.mktemp("verifier")
     seed_everything(0)
@@ -170,7 +170,7 @@ TINY_RECIPE = RECIPE.replace(image_size=32, filters=[8, 8, 16, 16], dense_units=
 
 def tiny_recipe_data() -> tuple[dict, dict]:
     """(training people, validation pairs of other people) for TINY_RECIPE."""
-    from lfw_siamese.mining import mine_pairs
+    from lfw_siamese.net.mining import mine_pairs
 
     people = synthetic_people(30, 3, 32, seed=1)
     unseen = synthetic_people(12, 3, 32, seed=2)

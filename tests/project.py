@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import yaml
 
-from lfw_siamese.metrics import accuracy
+from lfw_siamese.verification.metrics import accuracy
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -73,6 +73,8 @@ def recount_view2(repo: Path, folds: int = 10) -> tuple[dict, list[dict]]:
         assert fold["calibration_accuracy"] >= 0.5, k
         assert summary["accuracy_per_fold"][k - 1] == round(fold["accuracy"], 4)
         assert summary["net_accuracy_per_fold"][k - 1] == round(fold["net"]["accuracy"], 4)
+        assert summary["descriptors_accuracy_per_fold"][k - 1] == round(
+            fold["descriptors"]["accuracy"], 4)
         # each fold fused its net with descriptors fitted on its own training people
         assert set(fold["fusion"]) == {"net", "descriptors", "offset"}, k
     acc = np.array([fold["accuracy"] for fold in results])

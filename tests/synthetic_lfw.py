@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from lfw_siamese import imagestore
-from lfw_siamese.archives import fingerprint, image_files
+from lfw_siamese.data import imagestore
+from lfw_siamese.data.archives import fingerprint, image_files
 from lfw_siamese.fsutil import write_json
 
 FOLDS, PER_FOLD, IMAGES = 10, 4, 3  # people per fold, images per person

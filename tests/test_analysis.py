@@ -1,5 +1,5 @@
-from lfw_siamese import analysis as a
-from lfw_siamese.pairs import parse_pairs
+from lfw_siamese.data import analysis as a
+from lfw_siamese.data.pairs import parse_pairs
 
 # Worked out by hand. Positives: Ann, Ann, Bob. Negatives: Ann-Cid, Dan-Cid, Eve-Bob.
 # People in positive {Ann, Bob}; in negative {Ann, Cid, Dan, Eve, Bob}; in both {Ann, Bob}.

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from keras import ops, random
 
-from lfw_siamese.augment import (
+from lfw_siamese.net.augment import (
     DRAWS,
     ERASE_AREA,
     Augment,

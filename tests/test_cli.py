@@ -13,9 +13,9 @@ import pytest
 from PIL import Image
 
 from lfw_siamese.cli import main, verify
+from lfw_siamese.data.images import load_image
 from lfw_siamese.errors import LfwError
-from lfw_siamese.images import load_image
-from lfw_siamese.inference import score_pairs
+from lfw_siamese.net.inference import score_pairs
 
 from .conftest import CARD
 
@@ -59,7 +59,7 @@ def test_score_uses_the_training_preprocessing(trained, photos):
 
 
 def test_a_two_region_model_gets_both_regions_from_its_card(photos, tmp_path):
-    from lfw_siamese.model import build_siamese
+    from lfw_siamese.net.model import build_siamese
 
     build_siamese(image_size=32, channels=1, filters=[4, 8, 8, 8], dense_units=8,
                   batch_norm=True, twin="lean", head="cosine", regions=2).save(
@@ -80,7 +80,7 @@ FUSION = {"net": 0.5, "descriptors": [3.0, -1.0], "offset": -0.2}  # a fused car
 def fused_card(folder):
     """Two LBP descriptors (crops 120 and 90) fitted on random faces, saved in `folder`, and a
     card fusing them with the net by FUSION."""
-    from lfw_siamese.descriptor import fit_descriptors, save_descriptors
+    from lfw_siamese.verification.descriptor import fit_descriptors, save_descriptors
 
     faces = np.random.default_rng(0).integers(0, 256, (12, 32, 32), dtype=np.uint8)
     descriptors = fit_descriptors({120: faces, 90: faces[::-1]}, np.repeat(np.arange(4), 3),
@@ -91,7 +91,7 @@ def fused_card(folder):
 
 def cosine_by_hand(descriptor, left, right) -> float:
     """The descriptor's cosine of two gray regions (side x side), written out."""
-    from lfw_siamese.descriptor import grid_histograms, lbp_codes
+    from lfw_siamese.verification.descriptor import grid_histograms, lbp_codes
 
     a, b = (descriptor.project(grid_histograms(lbp_codes(region[None]), descriptor.cells))[0]
             for region in (left, right))

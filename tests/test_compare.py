@@ -1,4 +1,4 @@
-"""View 2 runs compared fold by fold (lfw_siamese.compare, scripts/view2_compare.py)."""
+"""View 2 runs compared fold by fold (lfw_siamese.verification.compare, scripts/view2_compare.py)."""
 
 import json
 import subprocess
@@ -7,8 +7,8 @@ import sys
 import numpy as np
 import pytest
 
-from lfw_siamese.compare import fold_accuracies, paired, side
 from lfw_siamese.errors import LfwError
+from lfw_siamese.verification.compare import fold_accuracies, paired, side
 
 from .conftest import ROOT
 

@@ -20,7 +20,7 @@ TRAIN = """
 import json
 import keras
 import numpy as np
-from lfw_siamese.training import train
+from lfw_siamese.net.training import train
 from tests.conftest import TINY_RECIPE, tiny_recipe_data
 
 people, val = tiny_recipe_data()

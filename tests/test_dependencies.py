@@ -19,12 +19,23 @@ UNTRACKED = {str(paths.DOWNLOADS), str(paths.CHECKPOINTS)}
 
 
 def module_file(name: str) -> Path | None:
-    """src/lfw_siamese/<name>.py for a module `lfw_siamese.<name>`, else None."""
+    """The file of a project module `lfw_siamese[.sub].name` (a package's __init__.py), or
+    None for anything else."""
     parts = name.split(".")
     if parts[0] != "lfw_siamese":
         return None
-    path = PACKAGE.joinpath(*parts[1:]).with_suffix(".py") if parts[1:] else PACKAGE / "__init__.py"
-    return path if path.is_file() else None
+    base = PACKAGE.joinpath(*parts[1:])
+    for path in (base.with_suffix(".py"), base / "__init__.py"):
+        if parts[1:] and path.is_file() or not parts[1:] and path == PACKAGE / "__init__.py":
+            return path
+    return None
+
+
+def package_of(path: Path) -> str:
+    """The dotted package a file of the project lies in (`lfw_siamese.net`); '' outside."""
+    if not path.is_relative_to(PACKAGE):
+        return ""
+    return ".".join(("lfw_siamese", *path.parent.relative_to(PACKAGE).parts))
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -36,24 +47,27 @@ def imported_modules(path: Path) -> set[str]:
             found |= {a.name for a in node.names}
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
-            if node.level:  # relative: inside the package
-                base = "lfw_siamese" + (f".{base}" if base else "")
+            if node.level:  # relative: from the file's package, up level - 1
+                package = package_of(path).split(".")
+                package = package[:len(package) - node.level + 1]
+                base = ".".join(package + ([base] if base else []))
             found.add(base)
             found |= {f"{base}.{a.name}" for a in node.names}  # `from pkg import module`
     return {m for m in found if module_file(m)}
 
 
 def used_files(script: Path) -> set[Path]:
-    """The package files a stage script loads: its imports, theirs, and __init__.py."""
+    """The package files a stage script loads: its imports, theirs, and the __init__.py of
+    each package they lie in."""
     todo, seen = [script], set()
     while todo:
         for name in imported_modules(todo.pop()):
-            file = module_file(name)
-            if file not in seen:
-                seen.add(file)
-                todo.append(file)
-    if seen:
-        seen.add(PACKAGE / "__init__.py")
+            parts = name.split(".")
+            for file in [module_file(".".join(parts[:k])) for k in range(1, len(parts))] + [
+                    module_file(name)]:
+                if file is not None and file not in seen:
+                    seen.add(file)
+                    todo.append(file)
     return seen
 
 
@@ -104,10 +118,10 @@ def test_stage_declares_what_its_script_uses(where, stage):
 def test_a_dependency_removed_on_purpose_is_reported():
     stage = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]["prepare"]
     assert problems(stage) == []
-    stage["deps"].remove("src/lfw_siamese/images.py")
+    stage["deps"].remove("src/lfw_siamese/data/images.py")
     stage["deps"].remove("data/lfw")
     assert problems(stage) == [
-        "missing dependency src/lfw_siamese/images.py",
+        "missing dependency src/lfw_siamese/data/images.py",
         "data/lfw/images.zip: named by the script, neither a dependency nor an output",
         "data/lfw/pairs: named by the script, neither a dependency nor an output",
     ]
@@ -115,9 +129,9 @@ def test_a_dependency_removed_on_purpose_is_reported():
 
 def test_an_unused_dependency_is_reported_as_stale():
     stage = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]["analyze"]
-    stage["deps"].append("src/lfw_siamese/model.py")
+    stage["deps"].append("src/lfw_siamese/net/model.py")
     assert problems(stage) == [
-        "stale dependency src/lfw_siamese/model.py (the script does not use it)"]
+        "stale dependency src/lfw_siamese/net/model.py (the script does not use it)"]
 
 
 # pyproject.toml's distributions and the module each provides; dvc is used as a command.

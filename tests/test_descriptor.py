@@ -4,7 +4,8 @@ grid), and their file."""
 import numpy as np
 import pytest
 
-from lfw_siamese.descriptor import (
+from lfw_siamese.errors import LfwError
+from lfw_siamese.verification.descriptor import (
     CODES,
     RADII,
     fit_descriptors,
@@ -14,8 +15,7 @@ from lfw_siamese.descriptor import (
     pair_cosines,
     save_descriptors,
 )
-from lfw_siamese.errors import LfwError
-from lfw_siamese.metrics import auc, roc_curve
+from lfw_siamese.verification.metrics import auc, roc_curve
 
 
 def lbp_histograms(faces, cells):

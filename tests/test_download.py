@@ -10,10 +10,10 @@ import zipfile
 
 import pytest
 
-from lfw_siamese import download
-from lfw_siamese.archives import find_person_root, fingerprint, image_files, unpack
+from lfw_siamese.data import download
+from lfw_siamese.data.archives import find_person_root, fingerprint, image_files, unpack
+from lfw_siamese.data.releases import RemoteFile
 from lfw_siamese.errors import LfwError
-from lfw_siamese.releases import RemoteFile
 
 from .conftest import ROOT, needs_mirror
 
@@ -144,18 +144,19 @@ def test_wrong_archive_fails_the_image_set_check_and_leaves_nothing(tmp_path, mi
     work = tmp_path / "work"
     work.mkdir()
     shutil.copy(ROOT / "params.yaml", work)
+    subprocess.run([sys.executable, str(ROOT / "stages/check_params.py")], cwd=work, check=True)
     result = subprocess.run([sys.executable, str(ROOT / "stages/download.py")], cwd=work,
                             env={**os.environ, "LFW_MIRROR": str(fake_mirror)},
                             capture_output=True, text=True)
     assert result.returncode != 0
     assert "this is not the 'lfwa' release" in result.stderr
     assert "found    2 images of 2 people" in result.stderr
-    assert list((work / "data").iterdir()) == []  # neither data/lfw nor a temporary left
+    assert [p.name for p in (work / "data").iterdir()] == ["params"]  # no data/lfw, no temporary
 
 
 def test_oversized_archive_refused(tmp_path, monkeypatch):
     archive = write_zip(tmp_path / "many.zip", {f"P/P_{i:04d}.jpg": b"x" for i in range(1, 6)})
-    monkeypatch.setattr("lfw_siamese.archives.MAX_FILES", 4)
+    monkeypatch.setattr("lfw_siamese.data.archives.MAX_FILES", 4)
     with pytest.raises(LfwError, match="5 entries, 5 bytes unpacked; refusing more than 4"):
         unpack(archive, tmp_path / "out")
     assert not any((tmp_path / "out").rglob("*.jpg"))

@@ -8,9 +8,9 @@ import pytest
 from PIL import Image
 
 from lfw_siamese.cli import main
+from lfw_siamese.data.faces import FRAME, network_input, smallest_face
+from lfw_siamese.data.images import ORIENTATION, UPRIGHT, load_image
 from lfw_siamese.errors import LfwError
-from lfw_siamese.faces import FRAME, network_input, smallest_face
-from lfw_siamese.images import ORIENTATION, UPRIGHT, load_image
 
 from . import test_cli
 
@@ -130,7 +130,7 @@ def test_a_fused_card_describes_the_detected_faces(trained, face, lfwa_sample, t
     """With detection, each descriptor sees its region of the LFW frame around the face
     found (the box verify reports), not of the whole photo; the fusion's formula written out
     over the net's own score (the same card without fusion) and those regions' cosines."""
-    from lfw_siamese.faces import Face, frame, open_upright
+    from lfw_siamese.data.faces import Face, frame, open_upright
 
     canvas([(face, 0.8, (260, 90))]).save(tmp_path / "photo.png")
     other = Image.open(lfwa_sample / "AJ_Cook" / "AJ_Cook_0001.jpg").convert("RGB")

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from lfw_siamese.errors import LfwError
-from lfw_siamese.fusion import Fusion, fit_and_fuse, logit
-from lfw_siamese.metrics import auc, roc_curve
+from lfw_siamese.verification.fusion import Fusion, logit
+from lfw_siamese.verification.metrics import auc, roc_curve
 
 
 def two_systems(n: int, seed: int):
@@ -25,7 +25,7 @@ def area(y, s):
 
 def test_two_systems_with_different_errors_beat_each_alone_on_new_pairs():
     y, net, cosine = two_systems(2000, 0)
-    fusion, _ = fit_and_fuse({"val": net}, {"val": [cosine]}, y, "val")
+    fusion = Fusion.fit(net, [cosine], y)
     assert fusion.net > 0 and fusion.descriptors[0] > 0
     y2, net2, cosine2 = two_systems(2000, 1)
     fused = fusion(net2, [cosine2])
@@ -44,14 +44,19 @@ def test_a_second_descriptor_gets_its_own_weight_and_a_useless_one_next_to_none(
         fusion(net, [cosine])
 
 
-def test_every_group_is_fused_with_the_held_out_groups_weights():
+def test_the_cosines_alone_are_fused_without_the_net_and_the_weights_round_trip():
     y, net, cosine = two_systems(400, 2)
-    fusion, scores = fit_and_fuse({"calibration": net[:200], "test": net[200:]},
-                                  {"calibration": [cosine[:200]], "test": [cosine[200:]]},
-                                  y[:200], "calibration")
-    assert fusion == Fusion.fit(net[:200], [cosine[:200]], y[:200])
-    assert np.allclose(scores["test"], fusion(net[200:], [cosine[200:]]))
-    assert Fusion.from_dict(json.loads(json.dumps(fusion.as_dict()))) == fusion  # the card
+    alone = Fusion.fit(None, [cosine], y)
+    assert alone.net is None and alone.descriptors[0] > 0
+    expected = 1 / (1 + np.exp(-(alone.descriptors[0] * cosine + alone.offset)))
+    assert np.allclose(alone(None, [cosine]), expected)
+    with pytest.raises(LfwError, match="fitted without the net's scores"):
+        alone(net, [cosine])
+    fused = Fusion.fit(net, [cosine], y)
+    with pytest.raises(LfwError, match="fitted with the net's scores"):
+        fused(None, [cosine])
+    for fusion in (alone, fused):  # as the verifier's card holds them
+        assert Fusion.from_dict(json.loads(json.dumps(fusion.as_dict()))) == fusion
 
 
 def test_one_kind_of_pair_cannot_be_fitted():

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from lfw_siamese.data.images import ORIENTATION, UPRIGHT, load_image, load_images
 from lfw_siamese.errors import LfwError
-from lfw_siamese.images import ORIENTATION, UPRIGHT, load_image, load_images
 
 
 def face_like(path, mode="RGB", size=250, fmt="JPEG"):

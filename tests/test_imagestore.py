@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from lfw_siamese import imagestore
-from lfw_siamese.archives import image_files
+from lfw_siamese.data import imagestore
+from lfw_siamese.data.archives import image_files
+from lfw_siamese.data.images import load_from_store, load_images
 from lfw_siamese.errors import LfwError
-from lfw_siamese.images import load_from_store, load_images
 
 
 @pytest.fixture
@@ -74,7 +74,7 @@ def test_an_undecodable_image_in_the_store_is_named_by_store_and_entry(faces, tm
 
 def test_descriptor_regions_are_gray_crops_and_pairs_decode_each_image_once(tmp_path,
                                                                             monkeypatch):
-    from lfw_siamese import images
+    from lfw_siamese.data import images
 
     root = tmp_path / "images"
     y, x = np.mgrid[:250, :250]

@@ -4,11 +4,11 @@
 import keras
 import numpy as np
 
-from lfw_siamese.calibration import DistinctPairs, calibrate
-from lfw_siamese.inference import score_pairs
-from lfw_siamese.mining import mine_pairs
-from lfw_siamese.model import build_siamese
-from lfw_siamese.training import seed_everything
+from lfw_siamese.net.calibration import DistinctPairs, calibrate
+from lfw_siamese.net.inference import score_pairs
+from lfw_siamese.net.mining import mine_pairs
+from lfw_siamese.net.model import build_siamese
+from lfw_siamese.net.training import seed_everything
 
 from .conftest import LEAN_MODEL, blob_pairs, synthetic_people
 

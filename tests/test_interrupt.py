@@ -18,8 +18,8 @@ import pytest
 import yaml
 from PIL import Image
 
-from lfw_siamese import imagestore
-from lfw_siamese.archives import image_files
+from lfw_siamese.data import imagestore
+from lfw_siamese.data.archives import image_files
 
 from .conftest import REFERENCE, ROOT
 

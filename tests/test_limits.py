@@ -11,8 +11,8 @@ import pytest
 import yaml
 from PIL import Image
 
-from lfw_siamese import imagestore
-from lfw_siamese.archives import image_files
+from lfw_siamese.data import imagestore
+from lfw_siamese.data.archives import image_files
 
 from .conftest import ROOT
 
@@ -41,14 +41,18 @@ finally:
 
 
 def run_stage(name, cwd, *args, **changes):
-    """Run stage `name` (with `args`) in `cwd` with the recipe plus `changes`; return its
-    result and the backends it imported."""
+    """Run stage check_params, then (if it passed) stage `name` (with `args`), in `cwd` with
+    the recipe plus `changes`, as `dvc repro` would; return the last one's result and the
+    backends it imported."""
     (cwd / "params.yaml").write_text(yaml.safe_dump({**RECIPE, **changes}, sort_keys=False))
-    result = subprocess.run([sys.executable, "-c", RUN_AND_REPORT_IMPORTS,
-                             str(ROOT / "stages" / f"{name}.py"), *args], cwd=cwd,
-                            capture_output=True, text=True,
-                            timeout=1800,  # only turns a hang into a failure: seconds of work
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    for script, arguments in (("check_params", ()), (name, args)):
+        result = subprocess.run([sys.executable, "-c", RUN_AND_REPORT_IMPORTS,
+                                 str(ROOT / "stages" / f"{script}.py"), *arguments], cwd=cwd,
+                                capture_output=True, text=True,
+                                timeout=1800,  # only turns a hang into a failure: seconds
+                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        if result.returncode:
+            break
     imported = result.stderr.rsplit("backends imported: ", 1)[1].splitlines()[0]
     return result, imported
 
@@ -117,10 +121,10 @@ def test_train_refuses_what_the_training_people_cannot_serve(prepared, changes, 
 
 
 @pytest.mark.parametrize(("args", "changes", "message"), [
-    (["11"], {}, "usage: view2_fold.py N, with N the held-out fold (1-10)"),
+    (["11"], {}, "usage: view2_train.py N, with N the held-out fold (1-10)"),
     (["3"], dict(batch_size=0), "batch_size: got 0, expected an integer >= 1"),
 ])
 def test_a_view2_fold_refuses_before_the_backend_is_imported(tmp_path, args, changes, message):
-    result, imported = run_stage("view2_fold", tmp_path, *args, **changes)
+    result, imported = run_stage("view2_train", tmp_path, *args, **changes)
     assert result.returncode == 1 and message in result.stderr, result.stderr
     assert imported == "[]"

@@ -5,8 +5,8 @@ import keras
 import numpy as np
 import pytest
 
-from lfw_siamese.losses import ContrastiveLoss, CosFace, InBatchSoftmax
-from lfw_siamese.objectives import CosineClassifier
+from lfw_siamese.net.losses import ContrastiveLoss, CosFace, InBatchSoftmax
+from lfw_siamese.net.objectives import CosineClassifier
 
 
 def test_contrastive_loss_by_hand():

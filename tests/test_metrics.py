@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from lfw_siamese import metrics as m
+from lfw_siamese.verification import metrics as m
 
 # Six pairs worked out by hand: same-person scores 0.9, 0.8, 0.4; different 0.7, 0.3, 0.2.
 LABELS = [1, 1, 1, 0, 0, 0]

@@ -3,15 +3,15 @@
 import numpy as np
 import pytest
 
+from lfw_siamese.data.pairs import Pair
 from lfw_siamese.errors import LfwError
-from lfw_siamese.mining import (
+from lfw_siamese.net.mining import (
     by_person_split,
     mine_pairs,
     mine_positive_batches,
     mined_pair_list,
     split_people,
 )
-from lfw_siamese.pairs import Pair
 from lfw_siamese.params import load_params
 
 

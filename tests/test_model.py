@@ -5,9 +5,9 @@ import keras
 import numpy as np
 import pytest
 
-from lfw_siamese.model import AbsDiff, Cosine, build_siamese, siamese_for
-from lfw_siamese.saving import save_model
-from lfw_siamese.training import compiled_model, seed_everything
+from lfw_siamese.net.model import AbsDiff, Cosine, build_siamese, siamese_for
+from lfw_siamese.net.saving import save_model
+from lfw_siamese.net.training import compiled_model, seed_everything
 
 from .conftest import KOCH, LEAN_MODEL, REFERENCE, SLIM, blob_pairs, count, params
 

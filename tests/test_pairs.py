@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lfw_siamese.data.pairs import Pair, parse_pairs, read_pairs
 from lfw_siamese.errors import LfwError
-from lfw_siamese.pairs import Pair, parse_pairs, read_pairs
 
 from .conftest import needs_mirror
 

@@ -25,10 +25,10 @@ def test_reference_configuration_is_valid_and_the_reports():
     assert p.filters == (64, 128, 128, 256)
     assert p.fusion == "none" and p.erase == p.ema == 0  # the report's network alone
     one = check_params({**DEFAULTS, "lbp_cells": 8})  # `-S lbp_cells=8`: one grid, every crop
-    assert one.lbp_cells == (8,) and one.descriptors == ((120, 8), (90, 8), (150, 8))
+    assert one.lbp_cells == (8,) and one.lbp_descriptors == ((120, 8), (90, 8), (150, 8))
     both = check_params({**DEFAULTS, "lbp_cells": [8, 6], "lbp_crops": 120})
-    assert both.descriptors == ((120, 8), (120, 6))  # recipe v4's two grids on one crop
-    assert check_params(DEFAULTS).descriptors == ((120, 8), (90, 8), (150, 6))
+    assert both.lbp_descriptors == ((120, 8), (120, 6))  # recipe v4's two grids on one crop
+    assert check_params(DEFAULTS).lbp_descriptors == ((120, 8), (90, 8), (150, 6))
 
 
 def test_every_named_configuration_is_valid_at_every_size():
@@ -45,7 +45,7 @@ def test_the_sets_say_what_they_hold():
     assert list(recipes) == ["recipe-v5", "recipe-v4", "recipe-v3", "recipe-v2", "recipe-v1"]
     assert check_params({**DEFAULTS, **recipes["recipe-v5"]}) == check_params(DEFAULTS)
     v4 = check_params({**DEFAULTS, **recipes["recipe-v4"]})
-    assert v4.descriptors == ((120, 8), (120, 6)) and v4.replace(
+    assert v4.lbp_descriptors == ((120, 8), (120, 6)) and v4.replace(
         lbp_cells=DEFAULTS["lbp_cells"], lbp_crops=DEFAULTS["lbp_crops"]) == check_params(DEFAULTS)
     assert check_params({**DEFAULTS, **recipes["recipe-v3"]}).fusion == "none"
     v2 = check_params({**DEFAULTS, **recipes["recipe-v2"]})

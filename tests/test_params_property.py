@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lfw_siamese.errors import LfwError
-from lfw_siamese.mining import check_mining
+from lfw_siamese.net.mining import check_mining
 from lfw_siamese.params import SCHEMA, Choice, Flag, IntList, Params, Sizes, check_params
 
 from .conftest import RECIPE, synthetic_people
@@ -74,7 +74,7 @@ draws = st.sampled_from(sorted(SCHEMA)).flatmap(
 
 def tiny_run(p):
     """Train configuration `p` on synthetic faces of its shape, at most 2 epochs of 32 pairs."""
-    from lfw_siamese.training import train
+    from lfw_siamese.net.training import train
 
     p = p.replace(epochs=min(p.epochs, 2), pairs_per_epoch=min(p.pairs_per_epoch, 32))
     people = synthetic_people(8, 3, 16, seed=0)

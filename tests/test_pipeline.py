@@ -1,6 +1,7 @@
 """End to end: the real DVC pipeline on the real LFW-a data, at a tiny size, in a temp repo."""
 
 import csv
+import hashlib
 import json
 import re
 import shlex
@@ -11,10 +12,10 @@ import pytest
 import yaml
 from sklearn.metrics import roc_auc_score
 
-from lfw_siamese.dataset import load_arrays
-from lfw_siamese.descriptor import load_descriptors
-from lfw_siamese.imagestore import ImageStore
-from lfw_siamese.metrics import accuracy, best_threshold
+from lfw_siamese.data.dataset import load_arrays
+from lfw_siamese.data.imagestore import ImageStore
+from lfw_siamese.verification.descriptor import load_descriptors
+from lfw_siamese.verification.metrics import accuracy, best_threshold
 
 from .conftest import MIRROR, ROOT, fusion_features, needs_mirror
 from .project import copy_project, recount_view2, run
@@ -53,8 +54,9 @@ def test_repro_writes_every_metric(project):
     assert len(evaluate["fusion"]["descriptors"]) == 2  # one weight per (crop, grid)
     assert [(d.crop, d.cells) for d in load_descriptors(repo / "data/descriptor.npz")] == [
         (120, 4), (90, 2)]
-    assert headline["net"]["test_accuracy"] == evaluate["net"]["test"]["accuracy"]
-    assert headline["test"]["auc"] != headline["net"]["test_auc"]
+    net = json.loads((repo / "metrics/evaluate_net.json").read_text())["net"]
+    assert net["test"]["accuracy"] == evaluate["net"]["test"]["accuracy"]
+    assert headline["test"]["auc"] != net["test"]["auc"]
     # the headline is what the test pairs' own scores give, at the validation threshold
     test = [r for r in csv.DictReader(open(repo / "metrics/predictions.csv"))
             if r["split"] == "test"]
@@ -120,7 +122,8 @@ def test_threshold_is_chosen_on_validation_pairs(project):
     assert threshold == best_threshold(*zip(*val, strict=True))
     # the card `verify` reads carries that very threshold, with the evaluated model
     card = json.loads((repo / "data/verifier.json").read_text())
-    assert card["threshold"] == threshold and card["model"] == "data/model.keras"
+    assert card["threshold"] == threshold
+    assert card["files"]["model"]["path"] == "data/model.keras"
     test = [(int(r["label"]), float(r["score"])) for r in rows if r["split"] == "test"]
     reported = json.loads((repo / "metrics/evaluate.json").read_text())["test"]["accuracy"]
     assert reported == accuracy(*zip(*test, strict=True), threshold)
@@ -132,28 +135,35 @@ def test_the_card_holds_the_evaluated_verifier_fused_on_validation_pairs_only(pr
     cosine): refitted here on them, it gives the card's weights."""
     from sklearn.linear_model import LogisticRegression
 
-    from lfw_siamese.descriptor import pair_cosines
-    from lfw_siamese.images import pair_regions
-    from lfw_siamese.inference import score_pairs
-    from lfw_siamese.saving import load_model
+    from lfw_siamese.data.images import pair_regions
+    from lfw_siamese.net.inference import score_pairs
+    from lfw_siamese.net.saving import load_model
+    from lfw_siamese.verification.descriptor import pair_cosines
 
     repo, _ = project
     card = json.loads((repo / "data/verifier.json").read_text())
     detail = json.loads((repo / "metrics/evaluate_detail.json").read_text())
     params = yaml.safe_load((repo / "params.yaml").read_text())
-    assert card == {"model": "data/model.keras", "release": "lfwa", "image_size": 32,
-                    "channels": params["channels"], "crop": params["crop"],
-                    "context_crop": params["context_crop"], "tta": params["tta"],
-                    "descriptor": "data/descriptor.npz", "fusion": detail["fusion"],
-                    "threshold": detail["threshold"],
-                    "val_accuracy": detail["val"]["accuracy"]}
+    digest = {name: hashlib.sha256((repo / path).read_bytes()).hexdigest()
+              for name, path in (("model", "data/model.keras"),
+                                 ("descriptors", "data/descriptor.npz"))}
+    assert card == {"format": 2, "release": "lfwa", "val_accuracy": detail["val"]["accuracy"],
+                    "preprocessing": {"image_size": 32, "channels": params["channels"],
+                                      "crop": params["crop"],
+                                      "context_crop": params["context_crop"]},
+                    "tta": params["tta"],
+                    "files": {"model": {"path": "data/model.keras", "sha256": digest["model"]},
+                              "descriptors": {"path": "data/descriptor.npz",
+                                              "sha256": digest["descriptors"]}},
+                    "descriptor_count": 2, "fusion": detail["fusion"],
+                    "threshold": detail["threshold"]}
     val = load_arrays(repo / "data/pairs/val.npz")
     net = score_pairs(load_model(repo / "data/model.keras"), val["left"], val["right"],
                       card["tta"])
     descriptors = load_descriptors(repo / "data/descriptor.npz")
     cosines = pair_cosines(descriptors, *pair_regions(
         ImageStore(repo / "data/lfw/images.zip"), val["left_file"], val["right_file"],
-        [d.crop for d in descriptors], card["image_size"]))
+        [d.crop for d in descriptors], card["preprocessing"]["image_size"]))
     refit = LogisticRegression().fit(fusion_features(net, cosines), val["label"])
     assert [card["fusion"]["net"], *card["fusion"]["descriptors"]] == pytest.approx(
         list(refit.coef_[0]), rel=1e-4, abs=1e-6)
@@ -233,7 +243,8 @@ def test_grid_queues_runs_and_tabulates(project):
 def test_view2_folds_and_report(project):
     repo, env = project
     out = run(["dvc", "repro", "view2/dvc.yaml"], repo, env).stdout
-    assert out.count("Running stage 'view2/dvc.yaml:fold@") == 10
+    assert out.count("Running stage 'view2/dvc.yaml:train@") == 10
+    assert out.count("Running stage 'view2/dvc.yaml:judge@") == 10
     _, folds = recount_view2(repo)
     fold = folds[3]
     assert fold["pairs"] == 600 and fold["training"] == "mined"
@@ -245,8 +256,9 @@ def test_view2_folds_and_report(project):
 
 @pytest.mark.full
 def test_folds_spread_over_two_machines_are_not_trained_again(project, tmp_path):
-    """Two clones of one git remote each run a fold and push its committed results; after a
-    merge, each has both folds finished, and `dvc repro` trains neither again."""
+    """Two clones of one git remote each train and judge a fold and push its committed
+    results; after a merge, each has both folds finished, and `dvc repro` trains and judges
+    neither again."""
     repo, env = project
     origin = tmp_path / "origin.git"
     run(["git", "clone", "-q", "--bare", str(repo), str(origin)], tmp_path, env)
@@ -257,8 +269,8 @@ def test_folds_spread_over_two_machines_are_not_trained_again(project, tmp_path)
         machines[name] = (clone, {**env, "PYTHONPATH": str(clone / "src")}, fold)
         assert not (clone / f"metrics/view2/fold_{fold}.json").exists()  # never run there
     for clone, env_m, fold in machines.values():
-        out = run(["dvc", "repro", f"view2/dvc.yaml:fold@{fold}"], clone, env_m).stdout
-        assert f"Running stage 'view2/dvc.yaml:fold@{fold}'" in out
+        out = run(["dvc", "repro", f"view2/dvc.yaml:judge@{fold}"], clone, env_m).stdout
+        assert f"Running stage 'view2/dvc.yaml:train@{fold}'" in out
         run(["git", "add", "-A"], clone, env_m)
         run(["git", "commit", "-qm", f"View 2 fold {fold}"], clone, env_m)
         run(["git", "pull", "-q", "--no-rebase", "--no-edit"], clone, env_m)  # merge the other's
@@ -266,9 +278,9 @@ def test_folds_spread_over_two_machines_are_not_trained_again(project, tmp_path)
     clone_a, env_a, _ = machines["a"]
     run(["git", "pull", "-q", "--no-rebase"], clone_a, env_a)
     for clone, env_m, _ in machines.values():
-        out = run(["dvc", "repro", "view2/dvc.yaml:fold@1", "view2/dvc.yaml:fold@2"], clone,
+        out = run(["dvc", "repro", "view2/dvc.yaml:judge@1", "view2/dvc.yaml:judge@2"], clone,
                   env_m).stdout
-        assert "Running stage 'view2/dvc.yaml:fold@" not in out
+        assert "Running stage 'view2/dvc.yaml:" not in out
         for fold in (1, 2):
             assert ((clone / f"metrics/view2/fold_{fold}.json").read_text()
                     == (machines["ab"[fold - 1]][0] / f"metrics/view2/fold_{fold}.json")

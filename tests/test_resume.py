@@ -5,8 +5,8 @@ import keras
 import numpy as np
 import pytest
 
-from lfw_siamese.checkpoint import FILE, Checkpoint
-from lfw_siamese.training import train
+from lfw_siamese.net.checkpoint import FILE, Checkpoint
+from lfw_siamese.net.training import train
 
 from .conftest import TINY_RECIPE as P
 from .conftest import tiny_recipe_data as data

@@ -7,9 +7,9 @@ import keras
 import numpy as np
 import pytest
 
-from lfw_siamese.losses import ContrastiveLoss
-from lfw_siamese.saving import load_model, save_model
-from lfw_siamese.training import compiled_model, seed_everything
+from lfw_siamese.net.losses import ContrastiveLoss
+from lfw_siamese.net.saving import load_model, save_model
+from lfw_siamese.net.training import compiled_model, seed_everything
 
 from .conftest import (
     REFERENCE,

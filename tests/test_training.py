@@ -5,16 +5,16 @@ import keras
 import numpy as np
 import pytest
 
-from lfw_siamese.calibration import DistinctPairs
 from lfw_siamese.errors import LfwError
-from lfw_siamese.inference import score_pairs
-from lfw_siamese.mining import mine_pairs
-from lfw_siamese.model import build_siamese
-from lfw_siamese.objectives import CalibrateAndValidate, CosineClassifier, objective_for
-from lfw_siamese.optimizers import learning_rate
+from lfw_siamese.net.calibration import DistinctPairs
+from lfw_siamese.net.inference import score_pairs
+from lfw_siamese.net.mining import mine_pairs
+from lfw_siamese.net.model import build_siamese
+from lfw_siamese.net.objectives import CalibrateAndValidate, CosineClassifier, objective_for
+from lfw_siamese.net.optimizers import learning_rate
+from lfw_siamese.net.saving import save_model
+from lfw_siamese.net.training import recompute_batch_norm, seed_everything, train
 from lfw_siamese.plots import batch_grid
-from lfw_siamese.saving import save_model
-from lfw_siamese.training import recompute_batch_norm, seed_everything, train
 
 from .conftest import LEAN, LEAN_MODEL, REFERENCE, SLIM, blob_pairs, params, synthetic_people
 

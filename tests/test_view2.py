@@ -3,32 +3,29 @@
 import numpy as np
 import pytest
 
-from lfw_siamese.dataset import pair_arrays
+from lfw_siamese.data.dataset import pair_arrays
+from lfw_siamese.data.folds import calibration_fold, fold_groups, training_people
+from lfw_siamese.data.pairs import Pair, people_of, person_of, read_pairs
 from lfw_siamese.errors import LfwError
-from lfw_siamese.pairs import Pair, people_of, person_of, read_pairs
-from lfw_siamese.view2 import (
-    aggregate,
-    calibration_fold,
-    fold_groups,
-    fold_result,
-    judge_fold,
-    mean_roc,
-    split_folds,
-    training_people,
-)
+from lfw_siamese.verification.view2 import aggregate, fold_result, mean_roc
 
 from .conftest import MIRROR, needs_mirror
 
 
-def test_split_folds_holds_out_the_fold_before_the_test_fold():
+def groups_of(pairs, fold):
+    groups = fold_groups(pairs, fold)
+    return groups["training"], groups["calibration"], groups["test"]
+
+
+def test_a_fold_holds_out_the_fold_before_the_test_fold():
     pairs = [Pair(f"A{k}/A{k}_0001.jpg", f"B{k}/B{k}_0001.jpg", False, k % 10) for k in range(30)]
-    train, calibration, test = split_folds(pairs, 3)
+    train, calibration, test = groups_of(pairs, 3)
     assert {p.fold for p in test} == {2} and len(test) == 3
     assert {p.fold for p in calibration} == {1} and len(calibration) == 3
     assert len(train) == 24 and {p.fold for p in train} == {0, 3, 4, 5, 6, 7, 8, 9}
     assert people_of(test) == {"A2", "B2", "A12", "B12", "A22", "B22"}
     assert [calibration_fold(k) for k in range(1, 11)] == [10, 1, 2, 3, 4, 5, 6, 7, 8, 9]
-    _, calibration, test = split_folds(pairs, 1)  # fold 1 is calibrated on fold 10
+    _, calibration, test = groups_of(pairs, 1)  # fold 1 is calibrated on fold 10
     assert {p.fold for p in calibration} == {9} and {p.fold for p in test} == {0}
 
 
@@ -106,22 +103,6 @@ def test_the_mining_pool_holds_the_training_folds_people_only():
     assert not drawn & (people_of(groups["calibration"]) | people_of(groups["test"]))
     assert np.array_equal(data["files"][pool["image"].ravel()], pool["files"])
     assert sorted(set(pool["person"])) == list(range(len(drawn)))  # ids 0..n-1 for mining
-
-
-def test_a_fold_is_judged_at_the_calibration_folds_threshold():
-    """The scores of each group go to `fold_result` in their roles: swapping calibration and
-    test (or training) changes the threshold and the accuracy."""
-    scores = {"calibration": [0.1, 0.2, 0.6, 0.7],  # threshold 0.4
-              "test": [0.3, 0.45, 0.9, 0.5],
-              "training": [0.2, 0.5, 0.8, 0.9]}  # threshold 0.65
-    labels = {"calibration": [0, 0, 1, 1], "test": [0, 1, 1, 0], "training": [0, 0, 1, 1]}
-    arrays = {name: {"label": np.array(y, np.uint8)} for name, y in labels.items()}
-    result = judge_fold({k: np.array(v) for k, v in scores.items()}, arrays)
-    assert result["threshold"] == pytest.approx(0.4) and result["accuracy"] == 0.75
-    assert result["training_pairs_threshold"] == pytest.approx(0.65)
-    swapped = judge_fold({**scores, "calibration": scores["test"], "test": scores["calibration"]},
-                         {**arrays, "calibration": arrays["test"], "test": arrays["calibration"]})
-    assert swapped["threshold"] != pytest.approx(0.4)
 
 
 def test_pair_arrays_look_images_up_by_file():

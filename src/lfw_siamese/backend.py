@@ -17,6 +17,9 @@ def configure_environment() -> None:
     free large buffers every step (measured on both kinds: benchmarks/train.py).
     """
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
+    # TensorFlow's C++ start-up lines (oneDNN, CPU features, tf.data's memory patch) are
+    # informational; its warnings and errors still show.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
     # JAX: keep compiled train steps on disk, so the next process (a View 2 fold, a grid
     # run) skips compiling them (the tiny training of tests/test_data_parallel.py on this
     # CPU: first epoch 17 s -> 5 s).

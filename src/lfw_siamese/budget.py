@@ -8,7 +8,7 @@ values they refuse are off by orders of magnitude.
 
 import os
 
-from .arch import CONV_STACK
+from .net.arch import CONV_STACK
 
 FLOAT = 4
 # Per weight while training: the weight, its gradient and two optimizer moments.

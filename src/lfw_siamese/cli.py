@@ -11,7 +11,7 @@ LFW_SIAMESE_PROJECT, else the first project holding a trained model in the curre
 above it, else the project this package was installed from; the paths the card names are
 relative to its project (the folder holding data/). Photo paths are relative to the current
 folder, those in a --pairs file to the file's folder. Each photo is turned upright (EXIF),
-its largest face found and framed as LFW frames faces (lfw_siamese.faces), then preprocessed
+its largest face found and framed as LFW frames faces (lfw_siamese.data.faces), then preprocessed
 exactly as in training; `--lfw-framed` skips detection for photos framed like LFW's already.
 With `--pairs`, a row whose photo cannot be used (unreadable, no face, too small) gets its
 reason in an `error` column and the others are scored; the exit status is then 1 (2:
@@ -28,13 +28,11 @@ from pathlib import Path
 import numpy as np
 
 from .backend import configure_environment
-from .descriptor import load_descriptors, pair_cosines
+from .config import regions
+from .data.faces import Face, network_input
 from .errors import LfwError
-from .faces import Face, network_input
-from .fusion import FIELDS as FUSION_FIELDS
-from .fusion import Fusion
-from .params import regions
 from .paths import CARD
+from .verification.verifier import Verifier
 
 PROJECT = "LFW_SIAMESE_PROJECT"  # the project whose trained model `verify` uses
 # The checkout this package runs from (`pip install -e`, `make`); None for a plain install.
@@ -71,24 +69,6 @@ def project_of(card_path: Path) -> Path:
     return card_path.resolve().parent.parent
 
 
-def read_card(path: Path) -> dict:
-    try:
-        card = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise LfwError(f"{path}: not found: train and evaluate a model first (`dvc repro`), "
-                       "or pass --card") from None
-    except json.JSONDecodeError as exc:
-        raise LfwError(f"{path}: not valid JSON ({exc})") from None
-    missing = {"model", "image_size", "channels", "crop", "tta", "threshold"} - set(card)
-    if card.get("fusion") and not (isinstance(card["fusion"], dict)
-                                   and set(card["fusion"]) == set(FUSION_FIELDS)
-                                   and card.get("descriptor")):
-        missing.add(f"descriptor and fusion weights ({', '.join(FUSION_FIELDS)})")
-    if missing:
-        raise LfwError(f"{path}: missing {', '.join(sorted(missing))} (re-run `dvc repro`)")
-    return card
-
-
 def read_pair_file(path: Path) -> list[tuple[Path, Path]]:
     """Rows `left,right` (header required); relative paths are taken from the file's folder."""
     try:
@@ -112,10 +92,10 @@ def read_pair_file(path: Path) -> list[tuple[Path, Path]]:
     return pairs
 
 
-def load_all(paths: list[Path], card: dict, lfw_framed: bool, progress: bool,
-             keep_going: bool = False, gray_crops=()):
-    """Every distinct photo once, as the network's input (then the descriptors' `gray_crops`
-    regions, one channel each), with the faces found in it: a dict path -> (input, faces).
+def load_all(paths: list[Path], verifier, lfw_framed: bool, progress: bool,
+             keep_going: bool = False):
+    """Every distinct photo once, as the `verifier`'s net sees it (then its descriptors'
+    regions, one gray channel each), with the faces found in it: a dict path -> (input, faces).
     With `keep_going`, a photo that cannot be used maps to its error message instead of
     ending the run."""
     from tqdm import tqdm
@@ -126,9 +106,10 @@ def load_all(paths: list[Path], card: dict, lfw_framed: bool, progress: bool,
         try:
             if path.is_dir():
                 raise LfwError(f"{path}: is a folder, not an image")
-            loaded[path] = network_input(path, card["image_size"], card["channels"],
-                                         regions(card["crop"], card.get("context_crop", 0)),
-                                         lfw_framed, gray_crops)
+            image = verifier.preprocessing
+            loaded[path] = network_input(path, image["image_size"], image["channels"],
+                                         regions(image["crop"], image["context_crop"]),
+                                         lfw_framed, verifier.gray_crops)
         except LfwError as exc:
             if not keep_going:
                 raise
@@ -149,21 +130,17 @@ def verify(pairs, model_path: Path | None, card_path: Path, progress: bool = Fal
     in each photo (None with `lfw_framed`), and with `all_faces` every face found. With
     `keep_going`, a pair whose photo cannot be used gets an `error` (and no score) and the
     others are scored; without, the first such photo ends the run."""
-    card = read_card(card_path)
-    project = project_of(card_path)
-    if model_path is None:
-        model_path = project / card["model"]
-    descriptors = (load_descriptors(project / card["descriptor"]) if card.get("fusion")
-                   else [])
-    loaded = load_all([path for pair in pairs for path in pair], card, lfw_framed, progress,
-                      keep_going, [d.crop for d in descriptors])
-    if not model_path.is_file():
-        raise LfwError(f"{model_path}: no trained model: run `dvc repro` first, or pass --model")
+    verifier = Verifier.load(card_path, model=model_path)
+    loaded = load_all([path for pair in pairs for path in pair], verifier, lfw_framed, progress,
+                      keep_going)
+    if verifier.model is not None and not verifier.model.is_file():
+        raise LfwError(f"{verifier.model}: no trained model: run `dvc repro` first, or pass "
+                       "--model")
     errors = [next((loaded[p] for p in pair if isinstance(loaded[p], str)), None)
               for pair in pairs]
     good = [pair for pair, error in zip(pairs, errors, strict=True) if error is None]
-    scores = iter(_scores(good, loaded, model_path, card, descriptors))
-    threshold = float(card["threshold"])
+    scores = iter(_scores(good, loaded, verifier))
+    threshold = verifier.threshold
     results = []
     for (a, b), error in zip(pairs, errors, strict=True):
         result = {"left": str(a), "right": str(b), "score": None, "same_person": None,
@@ -172,7 +149,7 @@ def verify(pairs, model_path: Path | None, card_path: Path, progress: bool = Fal
             results.append({**result, "error": error})
             continue
         s, fa, fb = next(scores), loaded[a][1], loaded[b][1]
-        result.update(score=round(float(s), 6), same_person=bool(s > threshold),
+        result.update(score=round(float(s), 6), same_person=bool(verifier.decide(s)),
                       faces={"left": fa[0].as_dict() if fa else None,
                              "right": fb[0].as_dict() if fb else None})
         if all_faces:
@@ -182,24 +159,22 @@ def verify(pairs, model_path: Path | None, card_path: Path, progress: bool = Fal
     return results
 
 
-def _scores(pairs, loaded: dict, model_path: Path, card: dict, descriptors) -> np.ndarray:
-    """The score of each pair of loaded photos: the model's, fused with the descriptors'
-    cosines as the card says."""
+def _scores(pairs, loaded: dict, verifier) -> np.ndarray:
+    """The `verifier`'s score of each pair of loaded photos (the net's channels first, then
+    one gray channel per descriptor region)."""
     if not pairs:
         return np.empty(0)
-    from .inference import score_pairs
-    from .saving import load_model
-
-    model = load_model(model_path)
     left = np.stack([loaded[a][0] for a, _ in pairs])
     right = np.stack([loaded[b][0] for _, b in pairs])
-    net = left.shape[-1] - len(descriptors)  # the net's channels; one gray region per descriptor
-    scores = score_pairs(model, left[..., :net], right[..., :net], card["tta"])
-    if not descriptors:
-        return scores
-    faces = [{d.crop: side[..., net + i] for i, d in enumerate(descriptors)}
-             for side in (left, right)]
-    return Fusion.from_dict(card["fusion"])(scores, pair_cosines(descriptors, *faces))
+    crops = verifier.gray_crops
+    net = left.shape[-1] - len(crops)
+
+    def faces(_crops):
+        return tuple({c: side[..., net + i] for i, c in enumerate(crops)}
+                     for side in (left, right))
+
+    pairs = verifier.image_pairs(left[..., :net], right[..., :net], faces=faces)
+    return verifier.score(pairs)["fused"]
 
 
 def describe(path: str, face: dict | None) -> str:

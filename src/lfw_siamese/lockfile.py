@@ -26,12 +26,17 @@ def recorded_inputs(lock: Path, stage: str) -> dict[str, str]:
     return {d["path"]: d.get("md5") or d.get("hash") for d in record.get("deps", [])}
 
 
-def check_same_inputs(lock: Path, stages: list[str]) -> None:
+def check_same_inputs(lock: Path, stages: list[str], own: str | None = None) -> None:
     """Refuse `stages` whose recorded runs used different code, parameters or data than the
-    first one's: their results would mix configurations."""
-    first = recorded_inputs(lock, stages[0])
+    first one's: their results would mix configurations. Inputs under the folder `own` are
+    each stage's own (a fold's net scores), not compared."""
+    def shared(stage):
+        return {k: v for k, v in recorded_inputs(lock, stage).items()
+                if own is None or not k.startswith(own.rstrip("/") + "/")}
+
+    first = shared(stages[0])
     for stage in stages[1:]:
-        inputs = recorded_inputs(lock, stage)
+        inputs = shared(stage)
         differ = sorted(p for p in first.keys() | inputs.keys() if first.get(p) != inputs.get(p))
         if differ:
             shown = ", ".join(differ[:4]) + (f" and {len(differ) - 4} more" if differ[4:] else "")

@@ -19,15 +19,16 @@ from pathlib import Path
 
 import yaml
 
-from .arch import min_image_size
 from .budget import memory_problems
+from .config import Derived, described
+from .data.releases import RELEASES
 from .errors import LfwError
-from .releases import RELEASES
+from .net.arch import min_image_size
 
 PARAMS_FILE = Path("params.yaml")
 # The stages that read parameters, each with its own data/params/<stage>.json.
 STAGES = ("download", "prepare", "view2_prepare", "analyze", "describe", "train", "evaluate",
-          "view2_fold", "view2_report")
+          "view2_train", "view2_judge", "view2_report")
 
 
 @dataclass(frozen=True)
@@ -126,8 +127,11 @@ def param(rule, *stages: str):
 
 
 # Stage groups: those that see the network's input, those that train it, those that split.
-INPUT_STAGES = ("prepare", "view2_prepare", "train", "evaluate", "view2_fold")
-TRAINING_STAGES = ("train", "view2_fold")
+INPUT_STAGES = ("prepare", "view2_prepare", "train", "evaluate", "view2_train")
+TRAINING_STAGES = ("train", "view2_train")
+# What a fold's judge fits: the descriptors (on gray regions at the net's input size) and the
+# fusion; it reads the net's scores both plain and flipped, so `tta` is its choice.
+DESCRIBING_STAGES = ("describe", "view2_judge")
 SPLIT_STAGES = ("prepare", "analyze")
 # Sizes are bounded by the machine's memory (budget.py); counts of passes by a generous cap.
 MAX_EPOCHS = 100_000
@@ -135,14 +139,14 @@ MAX_SEED = 2**32 - 1
 
 
 @dataclass(frozen=True)
-class Params:
+class Params(Derived):
     """The checked parameters of params.yaml, one typed field per key (comments: params.yaml)."""
 
     # data
     release: str = param(Choice(tuple(RELEASES)), "download", "analyze", "evaluate", "view2_report")
-    image_size: int = param(Number(int, 16, 250), *INPUT_STAGES, "describe")
+    image_size: int = param(Number(int, 16, 250), *INPUT_STAGES, *DESCRIBING_STAGES)
     channels: int = param(Choice((1, 3)), *INPUT_STAGES)
-    crop: int = param(Number(int, 1, 250), "prepare", "view2_prepare", "evaluate")
+    crop: int = param(Number(int, 1, 250), *INPUT_STAGES)
     context_crop: int = param(Number(int, 0, 250), *INPUT_STAGES)
     split: str = param(Choice(("pairs", "people", "stratified")), *SPLIT_STAGES)
     val_fraction: float = param(Number(float, 0, 1, low_open=True, high_open=True), *SPLIT_STAGES)
@@ -177,32 +181,19 @@ class Params:
     seed: int = param(Number(int, 0, MAX_SEED), *TRAINING_STAGES)
     ema: float = param(Number(float, 0, 1, high_open=True), *TRAINING_STAGES)
     # evaluation
-    tta: bool = param(Flag(), "evaluate", "view2_fold")
+    tta: bool = param(Flag(), "evaluate", "view2_judge")
     # descriptor fused with the net
-    fusion: str = param(Choice(("lbp", "none")), "describe", "evaluate", "view2_fold")
-    lbp_cells: tuple[int, ...] = param(Sizes(32, "[8, 6]"), "describe", "view2_fold")
-    lbp_crops: tuple[int, ...] = param(Sizes(250, "[120, 90]"), "describe", "view2_fold")
-    lbp_pca: int = param(Number(int, 1), "describe", "view2_fold")
-
-    @property
-    def crops(self) -> tuple[int, ...]:
-        """The centre crops a network sees, one region each: `crop`, then `context_crop`."""
-        return regions(self.crop, self.context_crop)
-
-    @property
-    def descriptors(self) -> tuple[tuple[int, int], ...]:
-        """(crop, cells) of each LBP descriptor: `lbp_crops` and `lbp_cells` side by side,
-        a single value of either standing for every descriptor."""
-        return described(self.lbp_crops, self.lbp_cells)
-
-    @property
-    def input_channels(self) -> int:
-        """Channels of the network's input: each region's `channels`, the regions stacked."""
-        return self.channels * len(self.crops)
+    fusion: str = param(Choice(("lbp", "none")), *DESCRIBING_STAGES)
+    lbp_cells: tuple[int, ...] = param(Sizes(32, "[8, 6]"), *DESCRIBING_STAGES)
+    lbp_crops: tuple[int, ...] = param(Sizes(250, "[120, 90]"), *DESCRIBING_STAGES)
+    lbp_pca: int = param(Number(int, 1), *DESCRIBING_STAGES)
 
     def replace(self, **changes) -> "Params":
         """A checked copy with some values changed (e.g. `p.replace(epochs=1)`)."""
         return check_params({**dataclasses.asdict(self), **changes}, "parameter overrides")
+
+    def as_dict(self) -> dict:
+        return dataclasses.asdict(self)
 
     def for_stage(self, stage: str) -> dict:
         """The values of the parameters that change `stage`'s results, by name."""
@@ -211,18 +202,6 @@ class Params:
 
 
 SCHEMA = {f.name: f.metadata["rule"] for f in dataclasses.fields(Params)}
-
-
-def regions(crop: int, context_crop: int = 0) -> tuple[int, ...]:
-    """The centre crops a network sees, one region each: `crop`, then `context_crop` if > 0."""
-    return (crop, context_crop) if context_crop else (crop,)
-
-
-def described(crops, cells) -> tuple[tuple[int, int], ...]:
-    """(crop, cells) pairs of two lists side by side, a single value standing for all."""
-    n = max(len(crops), len(cells))
-    return tuple(zip(crops * n if len(crops) == 1 else crops,
-                     cells * n if len(cells) == 1 else cells, strict=True))
 
 
 def _combinations(p: dict) -> list[str]:

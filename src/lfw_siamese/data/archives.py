@@ -8,8 +8,8 @@ import zipfile
 from collections import Counter
 from pathlib import Path
 
-from .errors import LfwError
-from .fsutil import sha256_file
+from ..errors import LfwError
+from ..fsutil import sha256_file
 
 MAX_FILES = 50_000
 MAX_BYTES = 4 << 30

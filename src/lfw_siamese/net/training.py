@@ -14,16 +14,15 @@ from dataclasses import dataclass
 
 import keras
 
+from ..backend import configure_keras, data_parallel
 from .augment import Augment
-from .backend import configure_keras, data_parallel
 from .checkpoint import Checkpoint, restore, run_key
 from .model import siamese_for, twin_of
 from .objectives import compile_for_pairs, objective_for
 from .optimizers import learning_rate
-from .params import Params
 
 
-def train(p: Params, val: dict, *, pairs: dict | None = None, people: dict | None = None,
+def train(p, val: dict, *, pairs: dict | None = None, people: dict | None = None,
           seed: int | None = None, loggers=(), checkpoint=None) -> Run:
     """Train for up to p.epochs epochs on the learning-rate schedule of `p`.
 
@@ -94,7 +93,7 @@ def seed_everything(seed: int) -> None:
     configure_keras()
 
 
-def compiled_model(p: Params) -> keras.Model:
+def compiled_model(p) -> keras.Model:
     """The siamese model for `p`, compiled with its optimizer, loss, accuracy and AUC."""
     return compile_for_pairs(siamese_for(p), p)
 
@@ -122,9 +121,18 @@ def _layers(model):
             yield from _layers(layer)
 
 
+def clock(seconds: float) -> str:
+    """A duration as h:mm:ss (or m:ss under an hour)."""
+    minutes, s = divmod(round(seconds), 60)
+    hours, m = divmod(minutes, 60)
+    return f"{hours}:{m:02d}:{s:02d}" if hours else f"{m}:{s:02d}"
+
+
 class EpochLog(keras.callbacks.Callback):
     """Per-epoch metrics (learning rate included) and wall time as rows; each row also goes
-    to the loggers (callables taking the row), e.g. DVCLive."""
+    to the loggers (callables taking the row), e.g. DVCLive. After each epoch it prints the
+    run's progress: epochs done of all, time so far (a resumed run's earlier epochs included)
+    and the time left at the mean epoch's pace."""
 
     def __init__(self, rows: list[dict], loggers=()):
         super().__init__()
@@ -144,3 +152,7 @@ class EpochLog(keras.callbacks.Callback):
         self.rows.append(row)
         for log in self.loggers:
             log(row)
+        done, total = len(self.rows), self.params.get("epochs") or len(self.rows)
+        elapsed = sum(r["seconds"] for r in self.rows)
+        print(f"epoch {done}/{total}: {clock(elapsed)} elapsed, about "
+              f"{clock(elapsed / done * (total - done))} left", flush=True)

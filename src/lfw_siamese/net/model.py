@@ -58,7 +58,7 @@ def build_siamese(*, image_size: int, channels: int, filters, dense_units: int,
 
 
 def siamese_for(p) -> keras.Model:
-    """The siamese model of checked parameters `p` (lfw_siamese.params.Params)."""
+    """The siamese model of checked parameters `p` (a stage's values or the checked params.yaml)."""
     return build_siamese(image_size=p.image_size, channels=p.channels, filters=p.filters,
                          dense_units=p.dense_units, batch_norm=p.batch_norm, twin=p.twin,
                          head=p.head, regions=len(p.crops), context_filters=p.context_filters,

@@ -6,9 +6,9 @@ import zipfile
 
 import keras
 
+from ..fsutil import atomic_output
 from . import losses as _registers_losses  # noqa: F401 - load_model needs them
 from . import model as _registers_custom_layers  # noqa: F401 - load_model needs them
-from .fsutil import atomic_output
 
 
 def save_model(model: keras.Model, path) -> None:

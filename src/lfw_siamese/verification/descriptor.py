@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import LfwError
-from .fsutil import atomic_output
+from ..errors import LfwError
+from ..fsutil import atomic_output
 
 CODES = 59  # non-rotation-invariant uniform patterns of 8 neighbours
 RADII = (1, 2, 3)
@@ -91,8 +91,9 @@ def save_descriptors(descriptors: list[Descriptor], path: Path) -> None:
         np.savez(f, **arrays)
 
 
-def load_descriptors(path: Path) -> list[Descriptor]:
-    """The descriptors `save_descriptors` wrote, in order."""
+def load_descriptors(path: Path, none_ok: bool = False) -> list[Descriptor]:
+    """The descriptors `save_descriptors` wrote, in order; none (fusion: none) is refused
+    unless `none_ok`."""
     try:
         with np.load(path) as d:
             count = sum(key.startswith("cells_") for key in d.files)
@@ -103,7 +104,7 @@ def load_descriptors(path: Path) -> list[Descriptor]:
         raise LfwError(f"{path}: no fitted descriptor; run `dvc repro`") from None
     except (KeyError, ValueError) as exc:
         raise LfwError(f"{path}: not a descriptor file ({exc}); run `dvc repro`") from None
-    if not descriptors:
+    if not descriptors and not none_ok:
         raise LfwError(f"{path}: no descriptor in it (it was written with fusion: none); "
                        "run `dvc repro` with fusion: lbp")
     return descriptors

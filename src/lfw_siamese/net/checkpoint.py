@@ -4,7 +4,7 @@ One file, `<folder>/checkpoint.npz`, replaced atomically after each epoch: every
 the trained model (weights, batch-norm statistics, dropout seed states) and of its optimizer,
 the training input's random state, Python's random state (Keras shuffles the order of the
 batches with it every epoch), the history rows so far, and a fingerprint of what the run
-depends on (parameters, seed, the package's code, the input arrays). A checkpoint whose
+depends on (parameters, seed, the package's code it runs, the input arrays). A checkpoint whose
 fingerprint differs is never resumed: it is deleted and training starts from the beginning.
 (Keras' BackupAndRestore saves weights and the epoch in two files, non-atomically, and knows
 nothing of the data stream's random state, which an exact resume needs.)
@@ -14,28 +14,35 @@ import hashlib
 import json
 import os
 import random
-from dataclasses import asdict
+import sys
 from pathlib import Path
 
 import keras
 import numpy as np
 
-from .fsutil import remove
+from ..fsutil import remove
 
 FILE = "checkpoint.npz"
-PACKAGE = Path(__file__).parent
 
 
 def run_key(p, seed, arrays) -> str:
-    """sha256 of the parameters, the weight seed, the package's source and the input arrays."""
-    digest = hashlib.sha256(json.dumps([asdict(p), seed], sort_keys=True).encode())
-    for source in sorted(PACKAGE.glob("*.py")):
+    """sha256 of the parameters, the weight seed, the source of the package's modules this
+    process has loaded (those training runs on) and the input arrays."""
+    digest = hashlib.sha256(json.dumps([p.as_dict(), seed], sort_keys=True).encode())
+    for source in loaded_sources():
         digest.update(source.read_bytes())
     for group in arrays:
         for key, value in sorted((group or {}).items()):
             digest.update(key.encode())
             digest.update(np.ascontiguousarray(value).tobytes())
     return digest.hexdigest()
+
+
+def loaded_sources() -> list[Path]:
+    """The files of this package's modules loaded in this process, sorted."""
+    files = {Path(m.__file__) for name, m in list(sys.modules.items())
+             if name.split(".")[0] == __package__.split(".")[0] and getattr(m, "__file__", None)}
+    return sorted(files)
 
 
 def _variables(trainer: keras.Model) -> list:

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from PIL import Image, ImageOps
 
-from .errors import LfwError
+from ..errors import LfwError
 from .images import LFW_SIDE, decoding, eight_bit, load_image
 
 FRAME = 2.07                 # LFW frame side / detector box width, measured on LFW-a

@@ -4,7 +4,7 @@ labelled pairs through the twin with each distinct image embedded once."""
 import keras
 import numpy as np
 
-from .backend import predict
+from ..backend import predict
 from .model import score_layer, twin_of
 
 

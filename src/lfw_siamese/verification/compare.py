@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 from scipy import stats
 
-from .errors import LfwError
+from ..errors import LfwError
 
 
 def fold_accuracies(folder: Path, net: bool = False) -> dict[int, float]:

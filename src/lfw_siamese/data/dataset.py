@@ -8,7 +8,7 @@ The people file (split by person only) holds every image of the training people:
 
 import numpy as np
 
-from .fsutil import atomic_output
+from ..fsutil import atomic_output
 from .pairs import Pair, person_of
 
 

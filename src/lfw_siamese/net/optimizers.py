@@ -4,10 +4,8 @@ import math
 
 import keras
 
-from .params import Params
 
-
-def make_optimizer(p: Params) -> keras.optimizers.Optimizer:
+def make_optimizer(p) -> keras.optimizers.Optimizer:
     """The optimizer of `p` at its initial learning rate (the schedule sets it each epoch);
     with p.ema > 0 it also keeps a moving average of the weights, which `fit` swaps in at
     the end (Keras' `use_ema`)."""
@@ -20,7 +18,7 @@ def make_optimizer(p: Params) -> keras.optimizers.Optimizer:
             "rmsprop": keras.optimizers.RMSprop}[p.optimizer](p.lr, **average)
 
 
-def learning_rate(p: Params, epoch: int) -> float:
+def learning_rate(p, epoch: int) -> float:
     """The learning rate of a (0-based) epoch: exponential decay or a cosine to ~0."""
     if p.schedule == "cosine":
         return p.lr * 0.5 * (1 + math.cos(math.pi * epoch / p.epochs))

@@ -6,8 +6,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from .errors import LfwError
-from .fsutil import atomic_output, sha256_file
+from ..errors import LfwError
+from ..fsutil import atomic_output, sha256_file
 from .releases import RemoteFile
 
 MIRROR_ENV = "LFW_MIRROR"

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from .errors import LfwError
+from ..errors import LfwError
 
 LFW_SIDE = 250
 ORIENTATION = 0x0112  # the EXIF tag cameras and phones write instead of rotating the pixels

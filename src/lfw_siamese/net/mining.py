@@ -12,8 +12,8 @@ by-person splits, neither sharing anyone with pairsDevTest:
 
 import numpy as np
 
-from .errors import LfwError
-from .pairs import Pair, image_name, person_of
+from ..data.pairs import Pair, person_images, person_of
+from ..errors import LfwError
 
 
 def split_people(counts: dict[str, int], dev_train, dev_test, val_fraction: float, seed: int,
@@ -133,11 +133,6 @@ def mined_pair_list(files: list[str], person: np.ndarray, n: int, seed: int) -> 
                        f"{available:,} distinct ones; use at most {2 * available + 1:,}")
     left, right, label = mine_pairs(person, n, np.random.default_rng(seed))
     return [Pair(files[a], files[b], bool(y)) for a, b, y in zip(left, right, label, strict=True)]
-
-
-def person_images(people: list[str], counts: dict[str, int]) -> list[str]:
-    """Every image file of these people, in order."""
-    return [image_name(name, i) for name in people for i in range(1, counts[name] + 1)]
 
 
 def by_person_split(counts: dict[str, int], dev_train, dev_test, p):

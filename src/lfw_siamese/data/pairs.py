@@ -9,7 +9,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import LfwError
+from ..errors import LfwError
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,11 @@ class Pair:
 
 def image_name(person: str, index: int) -> str:
     return f"{person}/{person}_{index:04d}.jpg"
+
+
+def person_images(people: list[str], counts: dict[str, int]) -> list[str]:
+    """Every image file of these people, in order."""
+    return [image_name(name, i) for name in people for i in range(1, counts[name] + 1)]
 
 
 def person_of(name: str) -> str:

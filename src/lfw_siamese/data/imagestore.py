@@ -9,7 +9,7 @@ import io
 import zipfile
 from pathlib import Path
 
-from .errors import LfwError
+from ..errors import LfwError
 from .pairs import image_counts
 
 STAMP = (1980, 1, 1, 0, 0, 0)

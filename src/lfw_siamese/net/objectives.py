@@ -19,7 +19,6 @@ from .losses import CosFace, InBatchSoftmax, make_loss, partner_accuracy
 from .mining import mine_pairs, mine_positive_batches
 from .model import PACKAGE, twin_of, unit
 from .optimizers import make_optimizer
-from .params import Params
 
 CALIBRATION_PAIRS = 2000  # mined training pairs that fit the score head of batch_softmax
 
@@ -42,7 +41,7 @@ class Objective(Protocol):
         """Make the siamese model usable once training ends (e.g. fit its score head)."""
 
 
-def objective_for(p: Params, pairs: dict | None, people: dict | None) -> Objective:
+def objective_for(p, pairs: dict | None, people: dict | None) -> Objective:
     if p.loss == "batch_softmax":
         return InBatchObjective(p, people)
     return PairObjective(p, pairs, people)
@@ -52,7 +51,7 @@ class PairObjective:
     """bce / contrastive: the siamese model itself trains on labelled pairs (the fixed dev
     pairs, or balanced pairs mined afresh each epoch) and Keras validates it."""
 
-    def __init__(self, p: Params, pairs: dict | None, people: dict | None):
+    def __init__(self, p, pairs: dict | None, people: dict | None):
         self.p = p
         if p.train_pairs == "mined":
             person = people["person"]
@@ -87,7 +86,7 @@ class InBatchObjective:
     after each epoch the siamese model's score head is calibrated on mined pairs and
     validated."""
 
-    def __init__(self, p: Params, people: dict):
+    def __init__(self, p, people: dict):
         person, images = people["person"], people["image"]
         self.p = p
         self.classes = int(person.max()) + 1 if p.identity_weight else 0
@@ -113,7 +112,7 @@ class InBatchObjective:
         calibrate(model, self.calibration)  # for the weights kept, if early stopping restored
 
 
-def views(siamese: keras.Model, p: Params) -> tuple[list, list]:
+def views(siamese: keras.Model, p) -> tuple[list, list]:
     """New left and right inputs shaped as the siamese model's, and what the twin sees of
     them: with p.augment, each image randomly distorted (and erased) in the train step."""
     shape = siamese.inputs[0].shape[1:]
@@ -124,13 +123,13 @@ def views(siamese: keras.Model, p: Params) -> tuple[list, list]:
     return inputs, [augment(x) for x in inputs]
 
 
-def augmented_trainer(siamese: keras.Model, p: Params) -> keras.Model:
+def augmented_trainer(siamese: keras.Model, p) -> keras.Model:
     """The siamese model behind the augmentation layer, compiled for labelled pairs."""
     inputs, seen = views(siamese, p)
     return compile_for_pairs(keras.Model(inputs, siamese(seen), name="augmented_siamese"), p)
 
 
-def compile_for_pairs(model: keras.Model, p: Params) -> keras.Model:
+def compile_for_pairs(model: keras.Model, p) -> keras.Model:
     """`model` (pairs -> P(same)) compiled with p's optimizer and loss, accuracy and AUC."""
     model.compile(optimizer=make_optimizer(p), loss=make_loss(p),
                   metrics=[keras.metrics.BinaryAccuracy(name="accuracy"),
@@ -138,7 +137,7 @@ def compile_for_pairs(model: keras.Model, p: Params) -> keras.Model:
     return model
 
 
-def in_batch_trainer(model: keras.Model, p: Params, classes: int = 0) -> keras.Model:
+def in_batch_trainer(model: keras.Model, p, classes: int = 0) -> keras.Model:
     """The siamese model's two embeddings side by side, compiled with the in-batch loss (and,
     with `classes`, the identity loss weighted by p.identity_weight)."""
     trainer = embedding_trainer(model, p, classes)
@@ -171,7 +170,7 @@ class CosineClassifier(layers.Layer):
         return {**super().get_config(), "classes": self.classes}
 
 
-def embedding_trainer(siamese: keras.Model, p: Params, classes: int = 0) -> keras.Model:
+def embedding_trainer(siamese: keras.Model, p, classes: int = 0) -> keras.Model:
     """Both embeddings side by side, (B, 2d), sharing the siamese model's twin weights; with
     `classes`, a second output: both images' cosines to that many identity centres, (B, 2C)."""
     twin = twin_of(siamese)

@@ -1,0 +1,1 @@
+"""The siamese network: its architecture, losses, training objectives, training loop and saving."""

@@ -1,0 +1,1 @@
+"""Judging pairs: descriptors, fusion, metrics, the Verifier and View 2."""
