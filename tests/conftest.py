@@ -1,6 +1,5 @@
 """Shared fixtures: the real-data mirror (skip when absent) and small synthetic data."""
 
-import json
 import os
 import zipfile
 from pathlib import Path
@@ -113,8 +112,25 @@ def blob_pairs(n: int, size: int = 65, seed: int = 0) -> dict:
     }
 
 
-CARD = {"model": "data/model.keras", "release": "lfwa", "image_size": 32, "channels": 1,
-        "crop": 120, "tta": True, "threshold": 0.5}
+PREPROCESSING = {"image_size": 32, "channels": 1, "crop": 120, "context_crop": 0}
+
+
+def write_card(data: Path, descriptors=(), fusion: dict | None = None, **preprocessing) -> Path:
+    """data/verifier.json of a project whose data folder is `data` (holding model.keras), as
+    the evaluate stage writes it (Verifier.save): TTA on, threshold 0.5, PREPROCESSING with
+    `preprocessing` over it; with `descriptors` (saved to data/descriptor.npz) fused by the
+    weights `fusion`."""
+    from lfw_siamese.verification.descriptor import save_descriptors
+    from lfw_siamese.verification.fusion import Fusion
+    from lfw_siamese.verification.verifier import Verifier
+
+    if descriptors:
+        save_descriptors(descriptors, data / "descriptor.npz")
+    verifier = Verifier({**PREPROCESSING, **preprocessing}, True, Path("data/model.keras"),
+                        tuple(descriptors), Path("data/descriptor.npz") if descriptors else None,
+                        Fusion.from_dict(fusion) if fusion else None, 0.5)
+    verifier.save(data / "verifier.json", project=data.parent, release="lfwa")
+    return data / "verifier.json"
 
 
 @pytest.fixture(scope="session")
@@ -123,11 +139,12 @@ def trained(tmp_path_factory):
     from lfw_siamese.net.model import build_siamese
     from lfw_siamese.net.training import seed_everything
 
-    root = tmp_path_factory.mktemp("verifier")
+    root = tmp_path_factory.mktemp("verifier") / "data"
+    root.mkdir()
     seed_everything(0)
     build_siamese(image_size=32, channels=1, filters=[4, 8, 8, 8], dense_units=8,
                   batch_norm=True, twin="lean", head="cosine").save(root / "model.keras")
-    (root / "verifier.json").write_text(json.dumps(CARD))
+    write_card(root)
     return root
 
 

@@ -14,10 +14,9 @@ from PIL import Image
 
 from lfw_siamese.cli import main, verify
 from lfw_siamese.data.images import load_image
-from lfw_siamese.errors import LfwError
 from lfw_siamese.net.inference import score_pairs
 
-from .conftest import CARD
+from .conftest import write_card
 
 
 @pytest.fixture
@@ -61,13 +60,14 @@ def test_score_uses_the_training_preprocessing(trained, photos):
 def test_a_two_region_model_gets_both_regions_from_its_card(photos, tmp_path):
     from lfw_siamese.net.model import build_siamese
 
+    data = tmp_path / "data"
+    data.mkdir()
     build_siamese(image_size=32, channels=1, filters=[4, 8, 8, 8], dense_units=8,
                   batch_norm=True, twin="lean", head="cosine", regions=2).save(
-        tmp_path / "model.keras")
-    (tmp_path / "verifier.json").write_text(json.dumps({**CARD, "context_crop": 200}))
-    [result] = verify([(photos[0], photos[2])], tmp_path / "model.keras",
-                      tmp_path / "verifier.json", lfw_framed=True)
-    model = keras.saving.load_model(tmp_path / "model.keras", safe_mode=True)
+        data / "model.keras")
+    [result] = verify([(photos[0], photos[2])], None, write_card(data, context_crop=200),
+                      lfw_framed=True)
+    model = keras.saving.load_model(data / "model.keras", safe_mode=True)
     left, right = (np.concatenate([load_image(p, 32, 1, c) for c in (120, 200)], axis=-1)[None]
                    for p in (photos[0], photos[2]))
     assert result["score"] == pytest.approx(float(score_pairs(model, left, right, tta=True)[0]),
@@ -77,16 +77,18 @@ def test_a_two_region_model_gets_both_regions_from_its_card(photos, tmp_path):
 FUSION = {"net": 0.5, "descriptors": [3.0, -1.0], "offset": -0.2}  # a fused card's weights
 
 
-def fused_card(folder):
-    """Two LBP descriptors (crops 120 and 90) fitted on random faces, saved in `folder`, and a
-    card fusing them with the net by FUSION."""
-    from lfw_siamese.verification.descriptor import fit_descriptors, save_descriptors
+def fused_card(trained, folder):
+    """Two LBP descriptors (crops 120 and 90) fitted on random faces, and the card of a
+    project in `folder` fusing them with the `trained` net by FUSION (with the descriptors'
+    file, data/descriptor.npz, and the net's, data/model.keras)."""
+    from lfw_siamese.verification.descriptor import fit_descriptors
 
     faces = np.random.default_rng(0).integers(0, 256, (12, 32, 32), dtype=np.uint8)
     descriptors = fit_descriptors({120: faces, 90: faces[::-1]}, np.repeat(np.arange(4), 3),
                                   [(120, 2), (90, 4)], dims=6)
-    save_descriptors(descriptors, folder / "descriptor.npz")
-    return descriptors, {**CARD, "descriptor": str(folder / "descriptor.npz"), "fusion": FUSION}
+    (folder / "data").mkdir()
+    shutil.copy(trained / "model.keras", folder / "data/model.keras")
+    return descriptors, write_card(folder / "data", descriptors, FUSION)
 
 
 def cosine_by_hand(descriptor, left, right) -> float:
@@ -109,10 +111,8 @@ def fused_by_hand(net_score: float, cosines: list, descriptors=True) -> float:
 
 def test_a_fused_card_fuses_the_net_with_the_descriptors_each_on_its_region(trained, photos,
                                                                             tmp_path):
-    descriptors, card = fused_card(tmp_path)
-    (tmp_path / "verifier.json").write_text(json.dumps(card))
-    [result] = verify([(photos[0], photos[2])], trained / "model.keras",
-                      tmp_path / "verifier.json", lfw_framed=True)
+    descriptors, card = fused_card(trained, tmp_path)
+    [result] = verify([(photos[0], photos[2])], None, card, lfw_framed=True)
     model = keras.saving.load_model(trained / "model.keras", safe_mode=True)
     left, right = (load_image(p, 32, 1, 120)[None] for p in (photos[0], photos[2]))
     net = float(score_pairs(model, left, right, tta=True)[0])
@@ -121,10 +121,6 @@ def test_a_fused_card_fuses_the_net_with_the_descriptors_each_on_its_region(trai
     assert result["score"] == pytest.approx(fused_by_hand(net, cosines), abs=1e-6)
     without = fused_by_hand(net, cosines, descriptors=False)  # the descriptors do count
     assert result["score"] != pytest.approx(without, abs=1e-3)
-    (tmp_path / "verifier.json").write_text(json.dumps({**card, "descriptor": None}))
-    with pytest.raises(LfwError, match="missing descriptor and fusion weights"):
-        verify([(photos[0], photos[2])], trained / "model.keras", tmp_path / "verifier.json",
-               lfw_framed=True)
 
 
 def test_real_lfw_faces(trained, lfwa_sample, capsys):

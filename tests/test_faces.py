@@ -135,13 +135,11 @@ def test_a_fused_card_describes_the_detected_faces(trained, face, lfwa_sample, t
     canvas([(face, 0.8, (260, 90))]).save(tmp_path / "photo.png")
     other = Image.open(lfwa_sample / "AJ_Cook" / "AJ_Cook_0001.jpg").convert("RGB")
     canvas([(other, 1.1, (40, 120))], size=(600, 600)).save(tmp_path / "other.png")
-    descriptors, card = test_cli.fused_card(tmp_path)
-    cards = {"fused": card, "net": {**card, "descriptor": None, "fusion": None}}
+    descriptors, card = test_cli.fused_card(trained, tmp_path)
+    cards = {"fused": card, "net": trained / "verifier.json"}  # the same net, not fused
     scores, boxes = {}, None
-    for name, content in cards.items():
-        (tmp_path / f"{name}.json").write_text(json.dumps(content))
-        assert main(["verify", "--json", "--model", str(trained / "model.keras"), "--card",
-                     str(tmp_path / f"{name}.json"), str(tmp_path / "photo.png"),
+    for name, path in cards.items():
+        assert main(["verify", "--json", "--card", str(path), str(tmp_path / "photo.png"),
                      str(tmp_path / "other.png")]) == 0
         out = json.loads(capsys.readouterr().out)
         scores[name], boxes = out["score"], out["faces"]

@@ -45,7 +45,8 @@ def test_folds_the_queue_did_not_finish_are_named_and_nothing_is_merged(script, 
     monkeypatch.setattr(sys, "argv", ["view2.py", "--jobs", "2"])
     script.given.update({
         "dvc status --json view2/dvc.yaml":
-            '{"view2/dvc.yaml:fold@3": [], "view2/dvc.yaml:fold@4": []}',
+            '{"view2/dvc.yaml:train@3": [], "view2/dvc.yaml:train@4": [],'
+            ' "view2/dvc.yaml:judge@5": []}',  # a stale judge alone needs no training
         "git rev-parse HEAD": HEAD + "\n"})
     finished = f"refs/exps/ab/{HEAD[2:]}/view2-fold-3"
 
@@ -57,6 +58,7 @@ def test_folds_the_queue_did_not_finish_are_named_and_nothing_is_merged(script, 
     with pytest.raises(LfwError, match=rf"folds did not finish: refs/exps/ab/{HEAD[2:]}/"
                                        r"view2-fold-4 \(see `dvc queue logs view2-fold-K`\)"):
         script.main()
-    assert "dvc exp run --queue -n view2-fold-3 view2/dvc.yaml:fold@3" in script.commands
+    assert "dvc exp run --queue -n view2-fold-3 view2/dvc.yaml:train@3" in script.commands
+    assert not any("@5" in c for c in script.commands)
     assert "dvc exp run --run-all --jobs 2" in script.commands
     assert not any(c.startswith("git merge") for c in script.commands)
