@@ -177,6 +177,27 @@ def test_second_repro_runs_nothing(project):
     assert "up to date" in run(["dvc", "status", "dvc.yaml"], repo, env).stdout
 
 
+def test_a_reworded_refusal_re_runs_the_parameter_check_alone(project):
+    """The schema's wording is a dependency of check_params only: it re-runs, rewrites the
+    same data/params/*.json, and no other stage is stale (View 2's stages: the same on the
+    synthetic View 2, test_view2_pipeline.py)."""
+    repo, env = project
+    source = repo / "src/lfw_siamese/params.py"
+    original = source.read_text()
+    source.write_text(original.replace('raise ValueError("true or false")',
+                                       'raise ValueError("either true or false")'))
+    try:
+        stale = json.loads(run(["dvc", "status", "--json", "dvc.yaml"], repo, env).stdout)
+        assert list(stale) == ["check_params"]
+        before = {f.name: f.read_bytes() for f in (repo / "data/params").iterdir()}
+        run(["dvc", "repro", "check_params"], repo, env)
+        assert {f.name: f.read_bytes() for f in (repo / "data/params").iterdir()} == before
+        assert "up to date" in run(["dvc", "status", "dvc.yaml"], repo, env).stdout
+    finally:
+        source.write_text(original)
+        run(["dvc", "repro", "check_params"], repo, env)
+
+
 def test_plots_are_declared(project):
     repo, env = project
     out = run(["dvc", "plots", "show", "--json"], repo, env).stdout

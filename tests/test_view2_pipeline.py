@@ -155,6 +155,23 @@ def test_a_descriptor_parameter_re_runs_the_judges_only_and_restored_restores_th
         assert {**fold, "judge_seconds": 0} == {**json.loads(before[k]), "judge_seconds": 0}
 
 
+def test_a_reworded_refusal_makes_no_fold_stale(synthetic):
+    repo, env, _ = synthetic
+    source = repo / "src/lfw_siamese/params.py"
+    original = source.read_text()
+    source.write_text(original.replace('raise ValueError("true or false")',
+                                       'raise ValueError("either true or false")'))
+    try:
+        stale = json.loads(run(["dvc", "status", "--json", "view2/dvc.yaml"], repo, env).stdout)
+        assert list(stale) == ["check_params"]
+        run(["dvc", "repro", "check_params"], repo, env)
+        assert json.loads(run(["dvc", "status", "--json", "view2/dvc.yaml"], repo,
+                              env).stdout) == {}
+    finally:
+        source.write_text(original)
+        run(["dvc", "repro", "check_params"], repo, env)
+
+
 def test_a_clone_sharing_the_cache_trains_and_judges_nothing(synthetic, tmp_path):
     there, env = clone(synthetic, tmp_path)
     out = run(["dvc", "repro", "view2/dvc.yaml"], there, env).stdout
