@@ -194,3 +194,21 @@ def tiny_recipe_data() -> tuple[dict, dict]:
     left, right, label = mine_pairs(unseen["person"], 64, np.random.default_rng(0))
     return people, {"left": unseen["image"][left], "right": unseen["image"][right],
                     "label": label}
+
+
+@pytest.fixture(scope="session")
+def synthetic(tmp_path_factory):
+    """The project on the synthetic LFW (tests/synthetic_lfw.py), View 2 run and committed
+    (the main pipeline's other stages are the real pipeline test's: test_pipeline.py)."""
+    from .project import copy_project, run
+    from .synthetic_lfw import SYNTHETIC, write_release
+
+    repo = tmp_path_factory.mktemp("synthetic")
+    env = copy_project(repo, SYNTHETIC)
+    run(["dvc", "repro", "check_params"], repo, env)
+    write_release(repo / "data/lfw")
+    run(["dvc", "commit", "-f", "download"], repo, env)
+    ten = run(["dvc", "repro", "view2/dvc.yaml"], repo, env).stdout
+    run(["git", "add", "-A"], repo, env)
+    run(["git", "commit", "-qm", "View 2"], repo, env)
+    return repo, env, ten

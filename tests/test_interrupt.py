@@ -64,6 +64,7 @@ def project(tmp_path_factory):
     (root / "data/lfw/pairs/pairsDevTest.txt").write_text(pair_list(rng, 50))
     params = yaml.safe_load((ROOT / "params.yaml").read_text())
     (root / "params.yaml").write_text(yaml.safe_dump({**params, **TINY}))
+    finish(stage("check_params", root))  # data/params/<stage>.json, as `dvc repro` would
     return root
 
 

@@ -19,29 +19,10 @@ import pytest
 import yaml
 
 from .conftest import fusion_features
-from .project import copy_project, recount_view2, run
-from .synthetic_lfw import FOLDS, SAME, write_release
+from .project import recount_view2, run
+from .synthetic_lfw import FOLDS, SAME
 
 pytestmark = pytest.mark.slow
-
-SYNTHETIC = {"image_size": 32, "filters": [4, 8, 8, 8], "dense_units": 8, "epochs": 1,
-             "pairs_per_epoch": 64, "batch_size": 8, "val_pairs": 20, "lbp_cells": [4],
-             "lbp_crops": [120], "lbp_pca": 16}
-
-
-@pytest.fixture(scope="session")
-def synthetic(tmp_path_factory):
-    """The project on the synthetic LFW, View 2 run and committed (the main pipeline's other
-    stages are the real pipeline test's: test_pipeline.py)."""
-    repo = tmp_path_factory.mktemp("synthetic")
-    env = copy_project(repo, SYNTHETIC)
-    run(["dvc", "repro", "check_params"], repo, env)
-    write_release(repo / "data/lfw")
-    run(["dvc", "commit", "-f", "download"], repo, env)
-    ten = run(["dvc", "repro", "view2/dvc.yaml"], repo, env).stdout
-    run(["git", "add", "-A"], repo, env)
-    run(["git", "commit", "-qm", "View 2"], repo, env)
-    return repo, env, ten
 
 
 def clone(synthetic, tmp_path):
@@ -162,11 +143,13 @@ def test_a_reworded_refusal_makes_no_fold_stale(synthetic):
     source.write_text(original.replace('raise ValueError("true or false")',
                                        'raise ValueError("either true or false")'))
     try:
-        stale = json.loads(run(["dvc", "status", "--json", "view2/dvc.yaml"], repo, env).stdout)
-        assert list(stale) == ["check_params"]
-        run(["dvc", "repro", "check_params"], repo, env)
+        assert "check_params" in json.loads(run(["dvc", "status", "--json", "check_params"],
+                                                repo, env).stdout)
         assert json.loads(run(["dvc", "status", "--json", "view2/dvc.yaml"], repo,
-                              env).stdout) == {}
+                              env).stdout) == {}  # no fold's net, judge or report
+        out = run(["dvc", "repro", "view2/dvc.yaml"], repo, env).stdout
+        assert "Running stage 'check_params'" in out
+        assert "Running stage 'view2/dvc.yaml:" not in out
     finally:
         source.write_text(original)
         run(["dvc", "repro", "check_params"], repo, env)

@@ -11,7 +11,6 @@ import pytest
 import yaml
 
 from .conftest import ROOT
-from .test_view2_pipeline import synthetic  # noqa: F401 (the fixture)
 
 pytestmark = pytest.mark.slow  # the synthetic View 2, and a stage that draws the ROC
 
@@ -23,7 +22,7 @@ def report(cwd):
 
 
 @pytest.fixture
-def workspace(synthetic, tmp_path):  # noqa: F811
+def workspace(synthetic, tmp_path):
     """A finished View 2's fold results, their DVC record and the report's parameters, as
     the report sees them."""
     repo, _, _ = synthetic

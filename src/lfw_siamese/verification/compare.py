@@ -13,6 +13,7 @@ import numpy as np
 from scipy import stats
 
 from ..errors import LfwError
+from .view2 import mean_and_error
 
 
 def fold_accuracies(folder: Path, net: bool = False) -> dict[int, float]:
@@ -50,7 +51,7 @@ def paired(a: dict[int, float], b: dict[int, float]) -> dict:
     diff = y - x
 
     def mean_se(v):
-        return {"mean": float(v.mean()), "standard_error": float(stats.sem(v))}
+        return dict(zip(("mean", "standard_error"), mean_and_error(v), strict=True))
 
     p_value = float(stats.ttest_rel(y, x).pvalue) if np.ptp(diff) > 0 else None
     return {"folds": folds, "a": mean_se(x), "b": mean_se(y),

@@ -26,12 +26,14 @@ def lbp_codes(faces: np.ndarray) -> np.ndarray:
     """(N, len(RADII), side, side) uint8: the uniform LBP code of every pixel of each gray face
     (N, side, side) at each radius; computed once, histogrammed on any grid."""
     from skimage.feature import local_binary_pattern
+    from tqdm import tqdm
 
     side = faces.shape[1]
     if faces.ndim != 3 or faces.shape[2] != side:
         raise LfwError(f"LBP: expected square gray faces, got shape {faces.shape[1:]}")
     out = np.empty((len(faces), len(RADII), side, side), np.uint8)
-    for i, face in enumerate(faces):
+    for i, face in enumerate(tqdm(faces, desc="LBP codes", unit="face", mininterval=2,
+                                  leave=False, disable=len(faces) < 1000)):
         for j, r in enumerate(RADII):
             out[i, j] = local_binary_pattern(face, 8, r, method="nri_uniform")
     return out
