@@ -101,12 +101,12 @@ BREAKAGES = (
              (f"{PIPELINE}::test_repro_writes_every_metric",
               f"{PIPELINE}::test_threshold_is_chosen_on_validation_pairs"), pipeline=True),
     Breakage("evaluate's fusion fitted on the test pairs", "stages/evaluate.py",
-             'fit_and_fuse(net, cosines, data["val"]["label"], "val")',
-             'fit_and_fuse(net, cosines, data["test"]["label"], "test")',
+             'fitted = verifier.fit(pairs["val"])',
+             'fitted = verifier.fit(pairs["test"])',
              (f"{PIPELINE}::test_the_card_holds_the_evaluated_verifier_fused_on_validation_"
               "pairs_only",), pipeline=True),
     Breakage("verify's decision inverted", "src/lfw_siamese/cli.py",
-             "same_person=bool(s > threshold)", "same_person=bool(s <= threshold)",
+             "same_person=bool(verifier.decide(s))", "same_person=not verifier.decide(s)",
              (f"{PIPELINE}::test_verify_scores_two_real_photos_with_the_pipeline_model",),
              pipeline=True),
 )
