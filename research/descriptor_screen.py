@@ -29,8 +29,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import cross_val_predict
 
 from lfw_siamese.data.dataset import load_arrays
-from lfw_siamese.data.images import gray_regions
 from lfw_siamese.data.imagestore import ImageStore
+from lfw_siamese.data.regions import gray_regions
 from lfw_siamese.params import load_params
 from lfw_siamese.paths import IMAGES, MODEL, PAIRS
 from lfw_siamese.verification import metrics as m
@@ -41,6 +41,7 @@ from lfw_siamese.verification.descriptor import (
     lbp_codes,
     mirrored_codes,
 )
+from lfw_siamese.verification.faces import Faces
 from lfw_siamese.verification.fusion import logit
 
 
@@ -89,10 +90,12 @@ def main() -> None:
     rows, found = [], {}
     store = ImageStore(IMAGES)
     for crop in crops:
-        train_faces, val_faces = (gray_regions(store, list(names), [crop], p.image_size)[crop]
-                                  for names in (people["files"], files[first]))
-        train_codes, train_people = mirrored_codes(train_faces, people["person"])
-        codes = lbp_codes(val_faces)
+        train, val_faces = (gray_regions(store, list(names), [crop], p.image_size)
+                            for names in (people["files"], files[first]))
+        train = Faces(people["files"], train)
+        train_codes = mirrored_codes(train, crop, np.arange(len(train)))
+        train_people = np.concatenate([people["person"], people["person"]])
+        codes = lbp_codes(val_faces[crop])
         for cells in args.cells:
             start = time.perf_counter()
             train = grid_histograms(train_codes, cells), train_people

@@ -2,7 +2,7 @@
 
 With `tta`, the net's score of a pair is the mean over the pair and its left-right flipped
 copy. With `fusion: lbp`, each pair's score is the fusion of the net's score with the cosines
-of the LBP descriptors (data/descriptor.npz; each image's regions decoded gray from data/lfw),
+of the LBP descriptors (data/descriptor.npz; each image's gray regions from data/regions.npz),
 a logistic regression fitted on the validation pairs. The decision threshold is the one with
 the best validation accuracy, never chosen on test. The net alone is reported too, at its own
 validation threshold.
@@ -20,7 +20,7 @@ metrics/plots/misclassified.png.
 from lfw_siamese.config import stage_params
 from lfw_siamese.errors import run_stage
 from lfw_siamese.fsutil import write_csv, write_json
-from lfw_siamese.paths import CARD, DESCRIPTOR, IMAGES, METRICS, MODEL, PAIRS, PLOTS
+from lfw_siamese.paths import CARD, DESCRIPTOR, METRICS, MODEL, PAIRS, PLOTS
 
 GALLERY = 6  # most confidently wrong test pairs shown per kind of error
 
@@ -29,22 +29,25 @@ def main() -> None:
     p = stage_params("evaluate")
     import keras
 
+    from lfw_siamese.data import regions
     from lfw_siamese.data.dataset import load_arrays
-    from lfw_siamese.data.imagestore import ImageStore
     from lfw_siamese.net.losses import make_loss
     from lfw_siamese.net.saving import load_model
     from lfw_siamese.plots import evaluation, gallery
     from lfw_siamese.verification import metrics as m
     from lfw_siamese.verification.descriptor import load_descriptors
-    from lfw_siamese.verification.verifier import Verifier, store_faces
+    from lfw_siamese.verification.faces import read_faces
+    from lfw_siamese.verification.verifier import Verifier
 
     verifier = Verifier.of(p, MODEL, load_descriptors(DESCRIPTOR, none_ok=True), DESCRIPTOR)
-    model, store = load_model(MODEL), ImageStore(IMAGES)
+    model = load_model(MODEL)
     data = {split: load_arrays(PAIRS / f"{split}.npz") for split in ("val", "test")}
-    pairs = {split: verifier.image_pairs(
-        d["left"], d["right"], d["label"],
-        store_faces(store, d["left_file"], d["right_file"], p.image_size), model)
-        for split, d in data.items()}
+    names = {split: (d["left_file"], d["right_file"]) for split, d in data.items()}
+    faces = read_faces(regions.FILE, verifier.gray_crops, p.image_size,
+                       [f for n in names.values() for side in n for f in side])
+    pairs = {split: verifier.image_pairs(d["left"], d["right"], d["label"], faces,
+                                         names[split], model)
+             for split, d in data.items()}
     fitted = verifier.fit(pairs["val"])
     report = {"threshold": fitted.threshold,
               "fusion": fitted.fusion.as_dict() if fitted.fusion else None,

@@ -2,12 +2,13 @@
 LFW results page asks: nothing chosen on the test fold.
 
 The descriptors of params.yaml are fitted on the training folds' people (every image of
-them, decoded gray from data/lfw, and their mirrors); the fusion and the threshold on the
-calibration fold (N - 1, held out of training); then the test fold is judged. The net alone
-and the descriptors alone are judged the same way, for comparison, and so is the threshold
-the training pairs would have chosen. Needs the net's scores, not the net: a fresh clone
-judges without training, and a change of a descriptor, fusion or `tta` parameter re-runs the
-ten judges and no training.
+them, its gray regions from data/regions.npz, and their mirrors); the fusion and the
+threshold on the calibration fold (N - 1, held out of training); then the test fold is
+judged. The net alone and the descriptors alone are judged the same way, for comparison, and
+so is the threshold the training pairs would have chosen. Needs the net's scores, not the
+net: a fresh clone judges without training, and a change of a descriptor, fusion or `tta`
+parameter re-runs the ten judges and no training. Each image is LBP-coded once, though it
+serves the fit and several groups of pairs.
 Writes metrics/view2/fold_N.json (the fold's result) and metrics/view2/fold_N.csv (every
 test pair's score).
 """
@@ -21,13 +22,14 @@ import numpy as np
 
 from lfw_siamese import paths
 from lfw_siamese.config import stage_params
+from lfw_siamese.data import regions
 from lfw_siamese.data.folds import calibration_fold, fold_number, read_fold
-from lfw_siamese.data.imagestore import ImageStore
-from lfw_siamese.data.pairs import people_of, person_images, person_of
+from lfw_siamese.data.pairs import image_counts, people_of, person_images, person_of
 from lfw_siamese.errors import LfwError, run_stage
 from lfw_siamese.fsutil import write_csv, write_json
 from lfw_siamese.net.inference import NetScores
-from lfw_siamese.verification.verifier import Pairs, Verifier, fit_described, store_faces
+from lfw_siamese.verification.faces import read_faces
+from lfw_siamese.verification.verifier import Pairs, Verifier, described_crops, fit_described
 from lfw_siamese.verification.view2 import fold_result
 
 METRICS = paths.METRICS / "view2"
@@ -60,14 +62,14 @@ def main() -> None:
     groups = read_fold(fold)
     scores = net_scores(fold, groups)
     training = json.loads((METRICS / f"train_{fold}.json").read_text())
-    store = ImageStore(paths.IMAGES)
     people = sorted(people_of(groups["training"]))
-    files = person_images(people, store.counts())
+    files = person_images(people, image_counts(regions.image_names(regions.FILE)))
     ids = {name: i for i, name in enumerate(people)}
-    descriptors = fit_described(p, store, files, np.array([ids[person_of(f)] for f in files]))
-    pairs = {name: Pairs(np.array([q.same for q in x], np.uint8), scores[name],
-                         store_faces(store, [q.left for q in x], [q.right for q in x],
-                                     p.image_size))
+    faces = read_faces(regions.FILE, described_crops(p), p.image_size,
+                       files + [f for x in groups.values() for q in x for f in (q.left, q.right)])
+    descriptors = fit_described(p, faces, files, np.array([ids[person_of(f)] for f in files]))
+    pairs = {name: Pairs.of(np.array([q.same for q in x], np.uint8), scores[name], faces,
+                            [q.left for q in x], [q.right for q in x])
              for name, x in groups.items()}
     verifier = Verifier.of(p, METRICS / f"net_{fold}.csv", descriptors)  # the net: its scores
     fitted = {name: v.fit(pairs["calibration"])

@@ -82,6 +82,13 @@ def lfwa_sample(tmp_path_factory) -> Path:
     return out
 
 
+def face_set(regions: dict):
+    """A set of faces named by their row ("0", "1", ...): crop -> (N, side, side) regions."""
+    from lfw_siamese.verification.faces import Faces
+
+    return Faces(range(len(next(iter(regions.values())))), regions)
+
+
 def fusion_features(net_scores, cosines) -> np.ndarray:
     """What the fusion's logistic regression is fitted on: per pair, the net's score as a
     logit, then each descriptor's cosine (to refit it in a test and compare the weights)."""

@@ -16,7 +16,7 @@ from lfw_siamese.cli import main, verify
 from lfw_siamese.data.images import load_image
 from lfw_siamese.net.inference import score_pairs
 
-from .conftest import write_card
+from .conftest import face_set, write_card
 
 
 @pytest.fixture
@@ -84,8 +84,8 @@ def fused_card(trained, folder):
     from lfw_siamese.verification.descriptor import fit_descriptors
 
     faces = np.random.default_rng(0).integers(0, 256, (12, 32, 32), dtype=np.uint8)
-    descriptors = fit_descriptors({120: faces, 90: faces[::-1]}, np.repeat(np.arange(4), 3),
-                                  [(120, 2), (90, 4)], dims=6)
+    descriptors = fit_descriptors(face_set({120: faces, 90: faces[::-1]}),
+                                  np.repeat(np.arange(4), 3), [(120, 2), (90, 4)], dims=6)
     (folder / "data").mkdir()
     shutil.copy(trained / "model.keras", folder / "data/model.keras")
     return descriptors, write_card(folder / "data", descriptors, FUSION)

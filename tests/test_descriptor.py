@@ -17,6 +17,8 @@ from lfw_siamese.verification.descriptor import (
 )
 from lfw_siamese.verification.metrics import auc, roc_curve
 
+from .conftest import face_set
+
 
 def lbp_histograms(faces, cells):
     return grid_histograms(lbp_codes(faces), cells)
@@ -84,7 +86,7 @@ def test_the_stored_map_is_pca_then_lda_and_tells_people_apart(tmp_path):
     from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 
     faces, person = faces_of_people(30, 4)
-    [d] = fit_descriptors({120: faces}, person, [(120, 2)], dims=30)
+    [d] = fit_descriptors(face_set({120: faces}), person, [(120, 2)], dims=30)
     features = lbp_histograms(np.concatenate([faces, faces[:, :, ::-1]]), 2)
     both = np.concatenate([person, person])
     pca = PCA(30, whiten=True, random_state=0).fit(features)
@@ -94,12 +96,12 @@ def test_the_stored_map_is_pca_then_lda_and_tells_people_apart(tmp_path):
     # new images of new people: same-person pairs score above different-person pairs
     new, who = faces_of_people(20, 2, seed=1)
     left, right = np.arange(0, 40, 2), np.arange(1, 40, 2)
-    [same] = pair_cosines([d], {120: new[left]}, {120: new[right]})
-    [other] = pair_cosines([d], {120: new[left]}, {120: np.roll(new[right], 1, 0)})
+    [same] = pair_cosines([d], face_set({120: new}), left, right)
+    [other] = pair_cosines([d], face_set({120: new}), left, np.roll(right, 1))
     assert (who[left] == who[right]).all()
     fpr, tpr = roc_curve(np.r_[np.ones(20), np.zeros(20)], np.r_[same, other])
     assert auc(fpr, tpr) > 0.9
-    both = fit_descriptors({120: faces}, person, [(120, 2), (120, 3)], dims=30)  # in order
+    both = fit_descriptors(face_set({120: faces}), person, [(120, 2), (120, 3)], dims=30)
     assert [g.cells for g in both] == [2, 3] and np.array_equal(both[0].weights, d.weights)
     save_descriptors(both, tmp_path / "descriptor.npz")
     again = load_descriptors(tmp_path / "descriptor.npz")
@@ -110,9 +112,9 @@ def test_the_stored_map_is_pca_then_lda_and_tells_people_apart(tmp_path):
 def test_bad_sizes_and_files_are_named(tmp_path):
     faces, person = faces_of_people(3, 2, side=16)
     with pytest.raises(LfwError, match=r"lbp_pca: got 500, at most 12 possible here \(12 training"):
-        fit_descriptors({120: faces}, person, [(120, 2)], 500)
+        fit_descriptors(face_set({120: faces}), person, [(120, 2)], 500)
     with pytest.raises(LfwError, match="at least two training people"):
-        fit_descriptors({120: faces[:2]}, np.zeros(2, int), [(120, 2)], 2)
+        fit_descriptors(face_set({120: faces[:2]}), np.zeros(2, int), [(120, 2)], 2)
     with pytest.raises(LfwError, match="square gray faces of at least 4 px, got 3 px"):
         lbp_histograms(faces[:, :3, :3], 4)
     with pytest.raises(LfwError, match="expected square gray faces"):
@@ -131,15 +133,17 @@ def test_each_descriptor_describes_its_own_region_and_keeps_it_in_its_file(tmp_p
     faces, person = faces_of_people(30, 4)
     noise = np.random.default_rng(2).integers(0, 256, faces.shape, dtype=np.uint8)
     regions = {120: faces, 90: noise}  # the same images, two regions: only one tells people apart
-    tight, wide, alone = fit_descriptors(regions, person, [(90, 2), (120, 2), (120, 3)], dims=30)
+    tight, wide, alone = fit_descriptors(face_set(regions), person,
+                                         [(90, 2), (120, 2), (120, 3)], dims=30)
     assert [(d.crop, d.cells) for d in (tight, wide, alone)] == [(90, 2), (120, 2), (120, 3)]
-    [same_crop] = fit_descriptors({120: faces}, person, [(120, 2)], dims=30)
+    [same_crop] = fit_descriptors(face_set({120: faces}), person, [(120, 2)], dims=30)
     assert np.array_equal(wide.weights, same_crop.weights)  # fitted on its region only
     new, _ = faces_of_people(20, 2, seed=1)
     left, right = np.arange(0, 40, 2), np.arange(1, 40, 2)
-    pairs = [{120: new[side], 90: np.random.default_rng(k).integers(0, 256, new[side].shape,
-                                                                      dtype=np.uint8)}
-             for k, side in enumerate((left, right))]
+    pairs = (face_set({120: new[np.r_[left, right]],  # pair i: faces i and 20 + i
+                       90: np.random.default_rng(3).integers(0, 256, (40, *new.shape[1:]),
+                                                              dtype=np.uint8)}),
+             np.arange(20), np.arange(20, 40))
     cos_tight, cos_wide, _ = pair_cosines([tight, wide, alone], *pairs)
     assert np.allclose(cos_wide, pair_cosines([same_crop], *pairs)[0])
     assert cos_wide.mean() > 0.5 > abs(cos_tight.mean())  # the noise region says nothing

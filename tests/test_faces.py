@@ -44,8 +44,8 @@ def test_an_lfw_image_frames_as_lfw_framed_it(face, tmp_path):
     """Detection on an LFW-a image finds its face where LFW put it, and the network's input is
     nearly the one training uses."""
     face.save(tmp_path / "lfw.png")
-    detected, faces = network_input(tmp_path / "lfw.png", SIZE, CHANNELS, CROP)
-    framed, none = network_input(tmp_path / "lfw.png", SIZE, CHANNELS, CROP, lfw_framed=True)
+    detected, _, faces = network_input(tmp_path / "lfw.png", SIZE, CHANNELS, CROP)
+    framed, _, none = network_input(tmp_path / "lfw.png", SIZE, CHANNELS, CROP, lfw_framed=True)
     assert none == [] and len(faces) == 1
     box = faces[0]
     assert abs(box.x + box.w / 2 - 125) < 8 and abs(box.y + box.h / 2 - 125) < 8
@@ -59,10 +59,10 @@ def test_a_face_shifted_and_scaled_in_a_photo_is_framed_back(face, tmp_path, sca
     sees about what it sees in the LFW image; without detection (the photo's centre) it does
     not."""
     face.save(tmp_path / "lfw.png")
-    want, [lfw] = network_input(tmp_path / "lfw.png", SIZE, CHANNELS, CROP)
+    want, _, [lfw] = network_input(tmp_path / "lfw.png", SIZE, CHANNELS, CROP)
     canvas([(face, scale, at)]).save(tmp_path / "photo.png")
-    got, [found] = network_input(tmp_path / "photo.png", SIZE, CHANNELS, CROP)
-    centre, _ = network_input(tmp_path / "photo.png", SIZE, CHANNELS, CROP, lfw_framed=True)
+    got, _, [found] = network_input(tmp_path / "photo.png", SIZE, CHANNELS, CROP)
+    centre, _, _ = network_input(tmp_path / "photo.png", SIZE, CHANNELS, CROP, lfw_framed=True)
     for placed, start in ((found.x, at[0] + lfw.x * scale), (found.y, at[1] + lfw.y * scale),
                           (found.w, lfw.w * scale)):
         assert abs(placed - start) < 0.08 * lfw.w * scale
@@ -82,8 +82,8 @@ def test_every_exif_orientation_gives_the_upright_result(face, tmp_path, orienta
     exif[ORIENTATION] = orientation
     stored.save(tmp_path / "tagged.png", exif=exif)
     upright.save(tmp_path / "upright.png")
-    got, got_faces = network_input(tmp_path / "tagged.png", SIZE, 3, CROP)
-    want, want_faces = network_input(tmp_path / "upright.png", SIZE, 3, CROP)
+    got, _, got_faces = network_input(tmp_path / "tagged.png", SIZE, 3, CROP)
+    want, _, want_faces = network_input(tmp_path / "upright.png", SIZE, 3, CROP)
     assert got_faces == want_faces and len(want_faces) == 1
     np.testing.assert_array_equal(got, want)
 
@@ -178,22 +178,22 @@ def test_a_face_too_small_for_the_network_is_refused(face, tmp_path):
                                        rf"small: the network's 64x64 input needs a face at "
                                        rf"least {need} px wide"):
         network_input(tmp_path / "far.png", 64, CHANNELS, 120)
-    assert network_input(tmp_path / "far.png", SIZE, CHANNELS, CROP)[1]  # enough for 32x32
+    assert network_input(tmp_path / "far.png", SIZE, CHANNELS, CROP)[2]  # enough for 32x32
 
 
 def test_lfw_framed_input_is_exactly_the_training_preprocessing(face, tmp_path):
     face.save(tmp_path / "lfw.jpg", quality=95)
-    got, _ = network_input(tmp_path / "lfw.jpg", 64, 1, 120, lfw_framed=True)
+    got, _, _ = network_input(tmp_path / "lfw.jpg", 64, 1, 120, lfw_framed=True)
     np.testing.assert_array_equal(got, load_image(tmp_path / "lfw.jpg", 64, 1, 120))
 
 
 def test_two_regions_stack_the_face_crop_and_the_wider_one(face, tmp_path):
     face.save(tmp_path / "lfw.jpg", quality=95)
-    framed, _ = network_input(tmp_path / "lfw.jpg", 64, 1, (120, 200), lfw_framed=True)
+    framed, _, _ = network_input(tmp_path / "lfw.jpg", 64, 1, (120, 200), lfw_framed=True)
     np.testing.assert_array_equal(framed[..., :1], load_image(tmp_path / "lfw.jpg", 64, 1, 120))
     np.testing.assert_array_equal(framed[..., 1:], load_image(tmp_path / "lfw.jpg", 64, 1, 200))
-    detected, [box] = network_input(tmp_path / "lfw.jpg", 64, 1, (120, 200))
-    face_only, [same_box] = network_input(tmp_path / "lfw.jpg", 64, 1, 120)
+    detected, _, [box] = network_input(tmp_path / "lfw.jpg", 64, 1, (120, 200))
+    face_only, _, [same_box] = network_input(tmp_path / "lfw.jpg", 64, 1, 120)
     assert box == same_box and detected.shape == (64, 64, 2)
     np.testing.assert_array_equal(detected[..., :1], face_only)
     assert correlation(detected[..., 1:], framed[..., 1:]) > 0.7
@@ -228,8 +228,8 @@ def test_16_bit_photos_score_as_their_8_bit_originals(trained, face, tmp_path, c
     wide = sixteen_bit(face, tmp_path, suffix, gray)
     with Image.open(wide) as im:
         assert im.mode.startswith("I;16") if gray else im.mode == "RGB"
-    a, faces_a = network_input(eight, SIZE, CHANNELS, CROP)
-    b, faces_b = network_input(wide, SIZE, CHANNELS, CROP)
+    a, _, faces_a = network_input(eight, SIZE, CHANNELS, CROP)
+    b, _, faces_b = network_input(wide, SIZE, CHANNELS, CROP)
     assert faces_a == faces_b and np.abs(a.astype(int) - b.astype(int)).max() <= 1
     scores = []
     for photo in (eight, wide):
@@ -278,7 +278,7 @@ def test_other_formats_and_modes_give_the_same_network_input(face, tmp_path, nam
                                                              options):
     face.convert("L").save(tmp_path / "face.png")
     convert(face).save(tmp_path / name, **options)
-    reference, faces = network_input(tmp_path / "face.png", SIZE, CHANNELS, CROP)
-    other, other_faces = network_input(tmp_path / name, SIZE, CHANNELS, CROP)
+    reference, _, faces = network_input(tmp_path / "face.png", SIZE, CHANNELS, CROP)
+    other, _, other_faces = network_input(tmp_path / name, SIZE, CHANNELS, CROP)
     assert len(other_faces) == len(faces) == 1
     assert correlation(reference, other) > 0.95  # lossy CMYK JPEG: 0.97

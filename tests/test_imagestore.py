@@ -70,34 +70,3 @@ def test_an_undecodable_image_in_the_store_is_named_by_store_and_entry(faces, tm
     store = imagestore.ImageStore(tmp_path / "s.zip")
     with pytest.raises(LfwError, match=r"s.zip:Bob_B/Bob_B_0001.jpg: cannot decode image"):
         load_from_store(store, store.files, 32, 1)
-
-
-def test_descriptor_regions_are_gray_crops_and_pairs_decode_each_image_once(tmp_path,
-                                                                            monkeypatch):
-    from lfw_siamese.data import images
-
-    root = tmp_path / "images"
-    y, x = np.mgrid[:250, :250]
-    for person, n in (("Ann_A", 2), ("Bob_B", 1)):
-        (root / person).mkdir(parents=True)
-        for i in range(1, n + 1):  # rings around the centre: each crop sees other rings
-            rings = 127 + 120 * np.sin(np.hypot(x - 125, y - 125) / (3 + i + len(person)))
-            Image.fromarray(rings.astype(np.uint8)).save(root / person / f"{person}_{i:04d}.jpg")
-    imagestore.pack(root, image_files(root), tmp_path / "s.zip")
-    store = imagestore.ImageStore(tmp_path / "s.zip")
-    regions = images.gray_regions(store, store.files, [120, 90, 120], 32)
-    assert list(regions) == [120, 90]  # each distinct crop once, in order
-    for crop, faces in regions.items():
-        assert faces.shape == (3, 32, 32) and faces.dtype == np.uint8
-        assert np.array_equal(faces, load_from_store(store, store.files, 32, 1, crop)[..., 0])
-    assert not np.array_equal(regions[120], regions[90])
-    decoded = []
-    real = images.load_from_store
-    monkeypatch.setattr(images, "load_from_store",
-                        lambda s, files, *a: decoded.append(list(files)) or real(s, files, *a))
-    a, b = store.files[0], store.files[2]
-    left, right = images.pair_regions(store, [a, a, b], [b, a, a], [120, 90], 32)
-    assert decoded == [[a, b]] * 2  # per crop, each distinct image once
-    assert np.array_equal(left[90][2], regions[90][2]) and np.array_equal(right[90][0],
-                                                                           regions[90][2])
-    assert np.array_equal(left[120][:2], regions[120][[0, 0]])

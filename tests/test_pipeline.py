@@ -135,10 +135,11 @@ def test_the_card_holds_the_evaluated_verifier_fused_on_validation_pairs_only(pr
     cosine): refitted here on them, it gives the card's weights."""
     from sklearn.linear_model import LogisticRegression
 
-    from lfw_siamese.data.images import pair_regions
+    from lfw_siamese.data.regions import gray_regions
     from lfw_siamese.net.inference import score_pairs
     from lfw_siamese.net.saving import load_model
     from lfw_siamese.verification.descriptor import pair_cosines
+    from lfw_siamese.verification.faces import Faces
 
     repo, _ = project
     card = json.loads((repo / "data/verifier.json").read_text())
@@ -161,9 +162,12 @@ def test_the_card_holds_the_evaluated_verifier_fused_on_validation_pairs_only(pr
     net = score_pairs(load_model(repo / "data/model.keras"), val["left"], val["right"],
                       card["tta"])
     descriptors = load_descriptors(repo / "data/descriptor.npz")
-    cosines = pair_cosines(descriptors, *pair_regions(
-        ImageStore(repo / "data/lfw/images.zip"), val["left_file"], val["right_file"],
-        [d.crop for d in descriptors], card["preprocessing"]["image_size"]))
+    files = sorted(set(val["left_file"]) | set(val["right_file"]))  # decoded here, anew
+    faces = Faces(files, gray_regions(ImageStore(repo / "data/lfw/images.zip"), files,
+                                      [d.crop for d in descriptors],
+                                      card["preprocessing"]["image_size"]))
+    cosines = pair_cosines(descriptors, faces, faces.rows(val["left_file"]),
+                           faces.rows(val["right_file"]))
     refit = LogisticRegression().fit(fusion_features(net, cosines), val["label"])
     assert [card["fusion"]["net"], *card["fusion"]["descriptors"]] == pytest.approx(
         list(refit.coef_[0]), rel=1e-4, abs=1e-6)

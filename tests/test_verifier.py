@@ -16,7 +16,7 @@ from lfw_siamese.verification import metrics as m
 from lfw_siamese.verification.descriptor import fit_descriptors, save_descriptors
 from lfw_siamese.verification.verifier import Pairs, Verifier, described
 
-from .conftest import PREPROCESSING, fusion_features
+from .conftest import PREPROCESSING, face_set, fusion_features
 
 
 def faces_and_pairs(n: int, seed: int):
@@ -32,18 +32,15 @@ def faces_and_pairs(n: int, seed: int):
     plain = 1 / (1 + np.exp(-(2 * label - 1 + rng.normal(0, 1.5, n))))
     flipped = 1 / (1 + np.exp(-(2 * label - 1 + rng.normal(0, 1.5, n))))
 
-    def regions(crops):
-        return tuple({c: faces[side] for c in crops} for side in (left, right))
-
-    return faces, person, Pairs(label, NetScores(plain, flipped), regions)
+    return faces, person, Pairs(label, NetScores(plain, flipped),
+                                face_set({120: faces, 90: faces[:, ::-1]}), left, right)
 
 
 @pytest.fixture(scope="module")
 def fitted():
     """A verifier of a (nominal) net and two descriptors, fitted on held-out pairs."""
     faces, person, held_out = faces_and_pairs(200, 0)
-    descriptors = fit_descriptors({120: faces, 90: faces[:, ::-1]}, person,
-                                  [(120, 2), (90, 4)], dims=8)
+    descriptors = fit_descriptors(held_out.faces, person, [(120, 2), (90, 4)], dims=8)
     verifier = Verifier(PREPROCESSING, True, Path("data/model.keras"), tuple(descriptors),
                         Path("data/descriptor.npz"))
     return verifier.fit(held_out), held_out

@@ -75,10 +75,11 @@ def test_a_fold_fuses_on_its_calibration_fold_and_records_the_fused_test_scores(
     from sklearn.linear_model import LogisticRegression
 
     from lfw_siamese.data.folds import read_fold
-    from lfw_siamese.data.images import gray_regions, pair_regions
     from lfw_siamese.data.imagestore import ImageStore
     from lfw_siamese.data.pairs import people_of, person_images, person_of
+    from lfw_siamese.data.regions import gray_regions
     from lfw_siamese.verification.descriptor import fit_descriptors, pair_cosines
+    from lfw_siamese.verification.faces import Faces
 
     repo, _, _ = synthetic
     monkeypatch.chdir(repo)
@@ -86,15 +87,17 @@ def test_a_fold_fuses_on_its_calibration_fold_and_records_the_fused_test_scores(
     groups, store = read_fold(4), ImageStore(repo / "data/lfw/images.zip")
     people = sorted(people_of(groups["training"]))
     files = person_images(people, store.counts())
-    faces = gray_regions(store, files, [120], p["image_size"])
+    pair_files = [f for x in groups.values() for q in x for f in (q.left, q.right)]
+    names = list(dict.fromkeys(files + pair_files))  # decoded here, anew
+    faces = Faces(names, gray_regions(store, names, [120], p["image_size"]))
     descriptors = fit_descriptors(faces, np.array([people.index(person_of(f)) for f in files]),
-                                  [(120, 4)], p["lbp_pca"])
+                                  [(120, 4)], p["lbp_pca"], faces.rows(files))
     net = net_scores(repo, 4, p["tta"])
 
     def features(group):
         pairs = groups[group]
-        cosines = pair_cosines(descriptors, *pair_regions(
-            store, [q.left for q in pairs], [q.right for q in pairs], [120], p["image_size"]))
+        cosines = pair_cosines(descriptors, faces, faces.rows([q.left for q in pairs]),
+                               faces.rows([q.right for q in pairs]))
         return fusion_features(net[group][1], cosines)
 
     # (to the solver's tolerance: 12 pairs a group, and a fit on any other group's differs

@@ -32,6 +32,7 @@ from .config import regions
 from .data.faces import Face, network_input
 from .errors import LfwError
 from .paths import CARD
+from .verification.faces import Faces
 from .verification.verifier import Verifier
 
 PROJECT = "LFW_SIAMESE_PROJECT"  # the project whose trained model `verify` uses
@@ -94,8 +95,8 @@ def read_pair_file(path: Path) -> list[tuple[Path, Path]]:
 
 def load_all(paths: list[Path], verifier, lfw_framed: bool, progress: bool,
              keep_going: bool = False):
-    """Every distinct photo once, as the `verifier`'s net sees it (then its descriptors'
-    regions, one gray channel each), with the faces found in it: a dict path -> (input, faces).
+    """Every distinct photo once, as the `verifier`'s net sees it, its gray regions for the
+    descriptors and the faces found in it: a dict path -> (input, gray regions, faces).
     With `keep_going`, a photo that cannot be used maps to its error message instead of
     ending the run."""
     from tqdm import tqdm
@@ -115,7 +116,7 @@ def load_all(paths: list[Path], verifier, lfw_framed: bool, progress: bool,
                 raise
             loaded[path] = str(exc)
             continue
-        faces = loaded[path][1]
+        faces = loaded[path][2]
         if len(faces) > 1:
             print(f"{path}: {len(faces)} faces found; using the largest, {faces[0]} "
                   "(--all-faces lists them)", file=sys.stderr)
@@ -148,7 +149,7 @@ def verify(pairs, model_path: Path | None, card_path: Path, progress: bool = Fal
         if error is not None:
             results.append({**result, "error": error})
             continue
-        s, fa, fb = next(scores), loaded[a][1], loaded[b][1]
+        s, fa, fb = next(scores), loaded[a][2], loaded[b][2]
         result.update(score=round(float(s), 6), same_person=bool(verifier.decide(s)),
                       faces={"left": fa[0].as_dict() if fa else None,
                              "right": fb[0].as_dict() if fb else None})
@@ -160,20 +161,18 @@ def verify(pairs, model_path: Path | None, card_path: Path, progress: bool = Fal
 
 
 def _scores(pairs, loaded: dict, verifier) -> np.ndarray:
-    """The `verifier`'s score of each pair of loaded photos (the net's channels first, then
-    one gray channel per descriptor region)."""
+    """The `verifier`'s score of each pair of loaded photos."""
     if not pairs:
         return np.empty(0)
     left = np.stack([loaded[a][0] for a, _ in pairs])
     right = np.stack([loaded[b][0] for _, b in pairs])
-    crops = verifier.gray_crops
-    net = left.shape[-1] - len(crops)
-
-    def faces(_crops):
-        return tuple({c: side[..., net + i] for i, c in enumerate(crops)}
-                     for side in (left, right))
-
-    pairs = verifier.image_pairs(left[..., :net], right[..., :net], faces=faces)
+    faces = None
+    if verifier.descriptors:
+        photos = list(dict.fromkeys(path for pair in pairs for path in pair))
+        faces = Faces([str(p) for p in photos], {c: np.stack([loaded[p][1][c] for p in photos])
+                                                 for c in verifier.gray_crops})
+    names = tuple([str(pair[i]) for pair in pairs] for i in (0, 1))
+    pairs = verifier.image_pairs(left, right, faces=faces, names=names)
     return verifier.score(pairs)["fused"]
 
 

@@ -27,8 +27,8 @@ from .net.arch import min_image_size
 
 PARAMS_FILE = Path("params.yaml")
 # The stages that read parameters, each with its own data/params/<stage>.json.
-STAGES = ("download", "prepare", "view2_prepare", "analyze", "describe", "train", "evaluate",
-          "view2_train", "view2_judge", "view2_report")
+STAGES = ("download", "prepare", "view2_prepare", "analyze", "regions", "describe", "train",
+          "evaluate", "view2_train", "view2_judge", "view2_report")
 
 
 @dataclass(frozen=True)
@@ -130,8 +130,10 @@ def param(rule, *stages: str):
 INPUT_STAGES = ("prepare", "view2_prepare", "train", "evaluate", "view2_train")
 TRAINING_STAGES = ("train", "view2_train")
 # What a fold's judge fits: the descriptors (on gray regions at the net's input size) and the
-# fusion; it reads the net's scores both plain and flipped, so `tta` is its choice.
+# fusion; it reads the net's scores both plain and flipped, so `tta` is its choice. Stage
+# regions decodes the regions the descriptors see.
 DESCRIBING_STAGES = ("describe", "view2_judge")
+REGION_STAGES = ("regions", *DESCRIBING_STAGES)
 SPLIT_STAGES = ("prepare", "analyze")
 # Sizes are bounded by the machine's memory (budget.py); counts of passes by a generous cap.
 MAX_EPOCHS = 100_000
@@ -144,7 +146,7 @@ class Params(Derived):
 
     # data
     release: str = param(Choice(tuple(RELEASES)), "download", "analyze", "evaluate", "view2_report")
-    image_size: int = param(Number(int, 16, 250), *INPUT_STAGES, *DESCRIBING_STAGES)
+    image_size: int = param(Number(int, 16, 250), *INPUT_STAGES, *REGION_STAGES)
     channels: int = param(Choice((1, 3)), *INPUT_STAGES)
     crop: int = param(Number(int, 1, 250), *INPUT_STAGES)
     context_crop: int = param(Number(int, 0, 250), *INPUT_STAGES)
@@ -183,9 +185,9 @@ class Params(Derived):
     # evaluation
     tta: bool = param(Flag(), "evaluate", "view2_judge")
     # descriptor fused with the net
-    fusion: str = param(Choice(("lbp", "none")), *DESCRIBING_STAGES)
-    lbp_cells: tuple[int, ...] = param(Sizes(32, "[8, 6]"), *DESCRIBING_STAGES)
-    lbp_crops: tuple[int, ...] = param(Sizes(250, "[120, 90]"), *DESCRIBING_STAGES)
+    fusion: str = param(Choice(("lbp", "none")), *REGION_STAGES)
+    lbp_cells: tuple[int, ...] = param(Sizes(32, "[8, 6]"), *REGION_STAGES)
+    lbp_crops: tuple[int, ...] = param(Sizes(250, "[120, 90]"), *REGION_STAGES)
     lbp_pca: int = param(Number(int, 1), *DESCRIBING_STAGES)
 
     def replace(self, **changes) -> "Params":

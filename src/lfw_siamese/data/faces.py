@@ -115,21 +115,20 @@ def _check_face(name, face: Face, size: int, crop: int) -> None:
 
 
 def network_input(path, size: int, channels: int, crop: int | tuple,
-                  lfw_framed: bool = False, gray_crops=()) -> tuple[np.ndarray, list[Face]]:
-    """One photo as the network's input, and the faces found in it (largest first; the first
-    one is used). With `lfw_framed` the photo is taken as an LFW frame and preprocessed as
-    training does (no detection, no faces). Several crops (`Params.crops`) stack their
-    regions on the channel axis; `gray_crops` (the LBP descriptors' regions) follow, one gray
-    channel each. Errors name the photo: no face, a face or image too small for the network's
-    resolution, an unreadable file."""
+                  lfw_framed: bool = False, gray_crops=()) -> tuple[np.ndarray, dict, list[Face]]:
+    """One photo as the network's input, its gray regions at `gray_crops` (what the
+    descriptors see: crop -> (size, size)), and the faces found in it (largest first; the
+    first one is used). With `lfw_framed` the photo is taken as an LFW frame and decoded as
+    stage regions and training decode LFW's images (no detection, no faces). Several crops
+    (`Params.crops`) stack their regions on the channel axis. Errors name the photo: no face,
+    a face or image too small for the network's resolution, an unreadable file."""
     crops = (crop,) if isinstance(crop, int) else tuple(crop)
     tightest = min(crops)  # the region that needs the most pixels
     if lfw_framed:
         with decoding(path), Image.open(path) as im:  # the header only: the size
             _check_framed(path, *im.size, size, tightest)
-        regions = ([load_image(path, size, channels, c) for c in crops]
-                   + [load_image(path, size, 1, c) for c in gray_crops])
-        return np.concatenate(regions, axis=-1), []
+        net = np.concatenate([load_image(path, size, channels, c) for c in crops], axis=-1)
+        return net, {c: load_image(path, size, 1, c)[..., 0] for c in gray_crops}, []
     image = open_upright(path)
     if min(image.size) < SMALLEST:
         raise LfwError(f"{path}: {image.width}x{image.height} px is too small to hold a face")
@@ -138,6 +137,5 @@ def network_input(path, size: int, channels: int, crop: int | tuple,
         raise LfwError(f"{path}: no face found. If the photo is already framed like LFW's "
                        "(one face, centred, about half the image wide), pass --lfw-framed")
     _check_face(path, faces[0], size, tightest)
-    regions = ([frame(image, faces[0], size, channels, c) for c in crops]
-               + [frame(image, faces[0], size, 1, c) for c in gray_crops])
-    return np.concatenate(regions, axis=-1), faces
+    net = np.concatenate([frame(image, faces[0], size, channels, c) for c in crops], axis=-1)
+    return net, {c: frame(image, faces[0], size, 1, c)[..., 0] for c in gray_crops}, faces

@@ -104,18 +104,3 @@ def load_from_store(store, files, size: int, channels: int, crop: int | tuple = 
     return load_images([store.open(f) for f in files], size, channels, crop, workers,
                        [store.label(f) for f in files])
 
-
-def gray_regions(store, files, crops, size: int, workers=None) -> dict[int, np.ndarray]:
-    """What the LBP descriptors see: for each distinct crop of `crops`, the gray regions
-    (N, size, size) of the `ImageStore`'s images `files`, in order."""
-    return {crop: load_from_store(store, files, size, 1, crop, workers)[..., 0]
-            for crop in dict.fromkeys(crops)}
-
-
-def pair_regions(store, left_files, right_files, crops, size: int) -> tuple[dict, dict]:
-    """`gray_regions` of each pair's left and right image, each distinct image decoded once."""
-    files, index = np.unique(np.concatenate([left_files, right_files]), return_inverse=True)
-    regions = gray_regions(store, [str(f) for f in files], crops, size)
-    n = len(left_files)
-    return ({c: r[index[:n]] for c, r in regions.items()},
-            {c: r[index[n:]] for c, r in regions.items()})

@@ -7,7 +7,9 @@ square-rooted and normalised; one descriptor per (region, grid), so that several
 grids describe the face at several scales. Each descriptor's projection, fitted on the
 training people and their mirror images (PCA with whitening, then LDA, scikit-learn), is
 stored as one affine map with its region and grid, so that applying it needs numpy and
-scikit-image only. Two faces are compared by the cosine of their projections.
+scikit-image only. Two faces are compared by the cosine of their projections. A set of faces
+(lfw_siamese.verification.faces) is LBP-coded once per region and projected once per
+descriptor, whatever pairs its faces form.
 """
 
 from dataclasses import dataclass
@@ -17,6 +19,7 @@ import numpy as np
 
 from ..errors import LfwError
 from ..fsutil import atomic_output
+from .faces import Faces
 
 CODES = 59  # non-rotation-invariant uniform patterns of 8 neighbours
 RADII = (1, 2, 3)
@@ -71,18 +74,25 @@ class Descriptor:
         """(N, K) projections of faces' `grid_histograms` on this grid."""
         return (histograms - self.mean) @ self.weights - self.offset
 
+    def embed(self, faces: Faces) -> np.ndarray:
+        """(N, K) projections of every face of the set, computed once per set."""
+        return faces.kept(("projection", id(self)), lambda: (self, self.project(
+            grid_histograms(codes_of(faces, self.crop), self.cells))))[1]
+
 
 FIELDS = ("crop", "cells", "mean", "weights", "offset")
 
 
-def pair_cosines(descriptors: list[Descriptor], left: dict, right: dict) -> list[np.ndarray]:
-    """Per descriptor, the cosine of the projections of each (left[i], right[i]) pair of faces;
-    `left` and `right` map each descriptor's crop to its gray regions (N, side, side). LBP
-    codes are computed once per region."""
-    codes = [{crop: lbp_codes(side[crop]) for crop in {d.crop for d in descriptors}}
-             for side in (left, right)]
-    return [cosines(*(d.project(grid_histograms(c[d.crop], d.cells)) for c in codes))
-            for d in descriptors]
+def pair_cosines(descriptors: list[Descriptor], faces: Faces, left: np.ndarray,
+                 right: np.ndarray) -> list[np.ndarray]:
+    """Per descriptor, the cosine of the projections of each pair of faces (rows `left[i]`
+    and `right[i]` of the set)."""
+    return [cosines(d.embed(faces)[left], d.embed(faces)[right]) for d in descriptors]
+
+
+def codes_of(faces: Faces, crop: int) -> np.ndarray:
+    """The `lbp_codes` of every face of the set at `crop`, computed once per set."""
+    return faces.kept(("lbp", crop), lambda: lbp_codes(faces.regions[crop]))
 
 
 def save_descriptors(descriptors: list[Descriptor], path: Path) -> None:
@@ -112,19 +122,23 @@ def load_descriptors(path: Path, none_ok: bool = False) -> list[Descriptor]:
     return descriptors
 
 
-def fit_descriptors(faces: dict, person: np.ndarray, described, dims: int) -> list[Descriptor]:
-    """One descriptor per (crop, cells) of `described`, fitted on the training people's gray
-    regions (`faces` maps each crop to them, (N, side, side)) and their mirror images (each
-    the same person as its original): PCA to `dims` with whitening, then LDA over the people.
-    LBP codes are computed once per region, for all its grids."""
-    codes = {crop: mirrored_codes(faces[crop], person) for crop in dict(described)}
-    return [fit_projection(grid_histograms(codes[crop][0], cells), codes[crop][1], crop, cells,
-                           dims) for crop, cells in described]
+def fit_descriptors(faces: Faces, person: np.ndarray, described, dims: int,
+                    rows: np.ndarray | None = None) -> list[Descriptor]:
+    """One descriptor per (crop, cells) of `described`, fitted on the faces `rows` of the set
+    (default: all; the training people's images, `person` their ids) and their mirror images
+    (each the same person as its original): PCA to `dims` with whitening, then LDA over the
+    people."""
+    rows = np.arange(len(faces)) if rows is None else rows
+    codes = {crop: mirrored_codes(faces, crop, rows) for crop in dict(described)}
+    person = np.concatenate([person, person])
+    return [fit_projection(grid_histograms(codes[crop], cells), person, crop, cells, dims)
+            for crop, cells in described]
 
 
-def mirrored_codes(faces: np.ndarray, person: np.ndarray):
-    """The `lbp_codes` of the faces, then of their mirror images; and the person of each."""
-    return lbp_codes(np.concatenate([faces, faces[:, :, ::-1]])), np.concatenate([person, person])
+def mirrored_codes(faces: Faces, crop: int, rows: np.ndarray) -> np.ndarray:
+    """The `lbp_codes` at `crop` of the faces `rows` of the set, then of their mirrors."""
+    mirrors = faces.regions[crop][rows][:, :, ::-1]
+    return np.concatenate([codes_of(faces, crop)[rows], lbp_codes(mirrors)])
 
 
 def fit_projection(features: np.ndarray, person: np.ndarray, crop: int, cells: int,

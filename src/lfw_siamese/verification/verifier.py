@@ -14,8 +14,7 @@ With no descriptors it is the net alone; with no net, the classical branch alone
 
 import hashlib
 import json
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +24,7 @@ from ..fsutil import write_json
 from ..net.inference import NetScores
 from . import metrics as m
 from .descriptor import Descriptor, fit_descriptors, load_descriptors, pair_cosines
+from .faces import Faces
 from .fusion import Fusion
 
 FORMAT = 2  # the card's format; an older card is refused with the fix (`dvc repro`)
@@ -36,47 +36,43 @@ def described(p) -> tuple[tuple[int, int], ...]:
     return p.lbp_descriptors if p.fusion == "lbp" else ()
 
 
-def fit_described(p, store, files, person) -> list[Descriptor]:
-    """The descriptors of `p`, fitted on the gray regions of the `ImageStore`'s `files` (the
-    training people's images, `person` their ids) and their mirrors; none without fusion."""
+def fit_described(p, faces: Faces, files, person) -> list[Descriptor]:
+    """The descriptors of `p`, fitted on the faces `files` of the set (the training people's
+    images, `person` their ids) and their mirrors; none without fusion."""
     asked = described(p)
-    if not asked:
-        return []
-    from ..data.images import gray_regions
+    return fit_descriptors(faces, person, asked, p.lbp_pca, faces.rows(files)) if asked else []
 
-    faces = gray_regions(store, list(files), [crop for crop, _ in asked], p.image_size)
-    return fit_descriptors(faces, person, asked, p.lbp_pca)
+
+def described_crops(p) -> list[int]:
+    """The crops the descriptors of `p` see, each once (none without fusion)."""
+    return list(dict.fromkeys(crop for crop, _ in described(p)))
 
 
 @dataclass
 class Pairs:
-    """Pairs to score: their labels (None when unknown), the net's scores, and a function
-    giving their faces' gray regions for given crops as (left, right) dicts crop -> (N, s, s),
-    called once. The descriptors' cosines are computed once per Pairs."""
+    """Pairs to score: their labels (None when unknown), the net's scores, and (for the
+    descriptors) a set of faces with the rows of each pair's left and right face in it."""
 
     label: np.ndarray | None
     net: NetScores | None = None
-    faces: Callable[[list[int]], tuple[dict, dict]] | None = None
-    _cosines: dict = field(default_factory=dict, repr=False)
+    faces: Faces | None = None
+    left: np.ndarray | None = None
+    right: np.ndarray | None = None
+
+    @classmethod
+    def of(cls, label, net, faces: Faces | None, left_files, right_files) -> "Pairs":
+        """Pairs whose faces are found by name in `faces` (None: no faces)."""
+        if faces is None:
+            return cls(label, net)
+        return cls(label, net, faces, faces.rows(left_files), faces.rows(right_files))
 
     def __len__(self) -> int:
         return len(self.label if self.label is not None else self.net.plain)
 
     def cosines(self, descriptors: list[Descriptor]) -> list[np.ndarray]:
-        key = tuple(id(d) for d in descriptors)
-        if key not in self._cosines:
-            if self.faces is None:
-                raise LfwError("these pairs carry no faces for the descriptors")
-            left, right = self.faces(sorted({d.crop for d in descriptors}))
-            self._cosines[key] = pair_cosines(descriptors, left, right)
-        return self._cosines[key]
-
-
-def store_faces(store, left_files, right_files, size: int):
-    """A `Pairs.faces` reading each pair's images from an `ImageStore` (each decoded once)."""
-    from ..data.images import pair_regions
-
-    return lambda crops: pair_regions(store, left_files, right_files, crops, size)
+        if self.faces is None:
+            raise LfwError("these pairs carry no faces for the descriptors")
+        return pair_cosines(descriptors, self.faces, self.left, self.right)
 
 
 @dataclass(frozen=True)
@@ -170,9 +166,11 @@ class Verifier:
 
     # the net's scores of images
 
-    def image_pairs(self, left, right, label=None, faces=None, net_model=None) -> Pairs:
+    def image_pairs(self, left, right, label=None, faces=None, names=None,
+                    net_model=None) -> Pairs:
         """Pairs of images preprocessed as `preprocessing` says, scored by the net (loaded
-        from `model`, or `net_model` if given; flipped too with `tta`)."""
+        from `model`, or `net_model` if given; flipped too with `tta`); their faces for the
+        descriptors are found in the set `faces` by `names` (left names, right names)."""
         net = None
         if self.model is not None:
             from ..net.inference import net_scores
@@ -180,7 +178,7 @@ class Verifier:
 
             model = net_model if net_model is not None else load_model(self.model)
             net = net_scores(model, left, right, flipped=self.tta)
-        return Pairs(label, net, faces)
+        return Pairs.of(label, net, faces, *(names or (None, None)))
 
     @property
     def gray_crops(self) -> list[int]:
