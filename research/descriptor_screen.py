@@ -34,14 +34,8 @@ from lfw_siamese.data.regions import gray_regions
 from lfw_siamese.params import load_params
 from lfw_siamese.paths import IMAGES, MODEL, PAIRS
 from lfw_siamese.verification import metrics as m
-from lfw_siamese.verification.descriptor import (
-    cosines,
-    fit_projection,
-    grid_histograms,
-    lbp_codes,
-    mirrored_codes,
-)
-from lfw_siamese.verification.faces import Faces
+from lfw_siamese.verification.descriptor import cosines, fit_projection
+from lfw_siamese.verification.features.lbp import grid_histograms, lbp_codes
 from lfw_siamese.verification.fusion import logit
 
 
@@ -90,18 +84,18 @@ def main() -> None:
     rows, found = [], {}
     store = ImageStore(IMAGES)
     for crop in crops:
-        train, val_faces = (gray_regions(store, list(names), [crop], p.image_size)
+        train, val_faces = (gray_regions(store, list(names), [crop], p.image_size)[crop]
                             for names in (people["files"], files[first]))
-        train = Faces(people["files"], train)
-        train_codes = mirrored_codes(train, crop, np.arange(len(train)))
+        train_codes = lbp_codes(np.concatenate([train, train[:, :, ::-1]]))  # and mirrors
         train_people = np.concatenate([people["person"], people["person"]])
-        codes = lbp_codes(val_faces[crop])
+        codes = lbp_codes(val_faces)
         for cells in args.cells:
             start = time.perf_counter()
             train = grid_histograms(train_codes, cells), train_people
             histograms = grid_histograms(codes, cells)
             for dims in args.pca:
-                projected = fit_projection(*train, crop, cells, dims).project(histograms)
+                spec = {"crop": crop, "cells": cells}
+                projected = fit_projection(*train, "lbp", spec, dims).project(histograms)
                 cosine = found[crop, cells, dims] = cosines(projected[left], projected[right])
                 wrong = (cosine > m.best_threshold(y, cosine)) != (y == 1)
                 rows.append({"crop": crop, "lbp_cells": [cells], "lbp_pca": dims,

@@ -31,8 +31,8 @@ def main() -> None:
     descriptors = fit_described(p, faces, people["files"], people["person"])
     save_descriptors(descriptors, DESCRIPTOR)
     for d in descriptors:
-        print(f"descriptor of the centre {d.crop}/250 on {d.cells}x{d.cells} cells: "
-              f"{d.weights.shape[0]:,} LBP features -> {d.weights.shape[1]} dimensions")
+        print(f"descriptor: {d.words()}: {d.weights.shape[0]:,} features -> "
+              f"{d.weights.shape[1]} dimensions")
     if descriptors:
         print(f"fitted on {len(people['files']):,} images of "
               f"{len(np.unique(people['person'])):,} training people and their mirrors in "

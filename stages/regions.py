@@ -1,8 +1,9 @@
 """Stage `regions`: decode every image of data/lfw once, as the descriptors see it.
 
-Each image gray at each centre crop of `lbp_crops`, at the net's `image_size`
-(lfw_siamese.data.regions); describe, evaluate and each View 2 judge read them from
-data/regions.npz instead of decoding the JPEGs again (with `fusion: none` they read none).
+Each image gray at each centre crop any kind of descriptor may see (`lbp_crops`), at the
+net's `image_size` (lfw_siamese.data.regions); describe, evaluate and each View 2 judge read
+them from data/regions.npz instead of decoding the JPEGs again (with `fusion: none` they
+read none).
 """
 
 import time
@@ -12,13 +13,15 @@ from lfw_siamese.config import stage_params
 from lfw_siamese.data.imagestore import ImageStore
 from lfw_siamese.data.regions import FILE, gray_regions, write_regions
 from lfw_siamese.errors import run_stage
+from lfw_siamese.verification.features import kinds
 
 
 def main() -> None:
     p = stage_params("regions")
     start = time.perf_counter()
     store = ImageStore(paths.IMAGES)
-    regions = gray_regions(store, store.files, p.lbp_crops, p.image_size)
+    crops = sorted({crop for kind in kinds().values() for crop in kind.crops(p)})
+    regions = gray_regions(store, store.files, crops, p.image_size)
     write_regions(FILE, store.files, regions, p.image_size)
     print(f"{len(store.files):,} images, gray at crops {sorted(regions)} of 250 and "
           f"{p.image_size} px, in {time.perf_counter() - start:.0f} s")

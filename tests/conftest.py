@@ -82,6 +82,11 @@ def lfwa_sample(tmp_path_factory) -> Path:
     return out
 
 
+def lbp_specs(*crop_cells) -> list:
+    """The (kind, spec) of LBP descriptors of each (crop, cells), as fit_descriptors takes."""
+    return [("lbp", {"crop": crop, "cells": cells}) for crop, cells in crop_cells]
+
+
 def face_set(regions: dict):
     """A set of faces named by their row ("0", "1", ...): crop -> (N, side, side) regions."""
     from lfw_siamese.verification.faces import Faces

@@ -16,7 +16,7 @@ from lfw_siamese.cli import main, verify
 from lfw_siamese.data.images import load_image
 from lfw_siamese.net.inference import score_pairs
 
-from .conftest import face_set, write_card
+from .conftest import face_set, lbp_specs, write_card
 
 
 @pytest.fixture
@@ -85,7 +85,7 @@ def fused_card(trained, folder):
 
     faces = np.random.default_rng(0).integers(0, 256, (12, 32, 32), dtype=np.uint8)
     descriptors = fit_descriptors(face_set({120: faces, 90: faces[::-1]}),
-                                  np.repeat(np.arange(4), 3), [(120, 2), (90, 4)], dims=6)
+                                  np.repeat(np.arange(4), 3), lbp_specs((120, 2), (90, 4)), dims=6)
     (folder / "data").mkdir()
     shutil.copy(trained / "model.keras", folder / "data/model.keras")
     return descriptors, write_card(folder / "data", descriptors, FUSION)
@@ -93,9 +93,10 @@ def fused_card(trained, folder):
 
 def cosine_by_hand(descriptor, left, right) -> float:
     """The descriptor's cosine of two gray regions (side x side), written out."""
-    from lfw_siamese.verification.descriptor import grid_histograms, lbp_codes
+    from lfw_siamese.verification.features.lbp import grid_histograms, lbp_codes
 
-    a, b = (descriptor.project(grid_histograms(lbp_codes(region[None]), descriptor.cells))[0]
+    a, b = (descriptor.project(grid_histograms(lbp_codes(region[None]),
+                                               descriptor.spec["cells"]))[0]
             for region in (left, right))
     return float(a @ b / np.linalg.norm(a) / np.linalg.norm(b))
 

@@ -18,6 +18,13 @@ PIPELINES = (ROOT / "dvc.yaml", ROOT / "view2" / "dvc.yaml")
 UNTRACKED = {str(paths.DOWNLOADS), str(paths.CHECKPOINTS)}
 
 
+def discovering(folder: Path) -> bool:
+    """Whether a package finds its modules at run time (pkgutil): loading it loads every
+    module in its folder, so a stage that loads it depends on the whole folder."""
+    init = folder / "__init__.py"
+    return init.is_file() and "pkgutil.iter_modules" in init.read_text()
+
+
 def module_file(name: str) -> Path | None:
     """The file of a project module `lfw_siamese[.sub].name` (a package's __init__.py), or
     None for anything else."""
@@ -57,18 +64,28 @@ def imported_modules(path: Path) -> set[str]:
 
 
 def used_files(script: Path) -> set[Path]:
-    """The package files a stage script loads: its imports, theirs, and the __init__.py of
-    each package they lie in."""
+    """The package files a stage script loads: its imports, theirs, the __init__.py of each
+    package they lie in, and every module of a package that finds its modules at run time."""
     todo, seen = [script], set()
     while todo:
         for name in imported_modules(todo.pop()):
             parts = name.split(".")
-            for file in [module_file(".".join(parts[:k])) for k in range(1, len(parts))] + [
-                    module_file(name)]:
+            files = [module_file(".".join(parts[:k])) for k in range(1, len(parts))] + [
+                module_file(name)]
+            files += [f for file in files if file is not None and discovering(file.parent)
+                      for f in sorted(file.parent.glob("*.py"))]
+            for file in files:
                 if file is not None and file not in seen:
                     seen.add(file)
                     todo.append(file)
     return seen
+
+
+def declared_form(files: set[Path]) -> set[str]:
+    """How dvc.yaml lists package files: each file, except those of a package that finds its
+    modules at run time, listed as its folder."""
+    return {(f.parent if discovering(f.parent) else f).relative_to(ROOT).as_posix()
+            for f in files}
 
 
 def named_paths(script: Path) -> set[str]:
@@ -99,7 +116,7 @@ def problems(stage: dict) -> list[str]:
     found = []
     if script.relative_to(ROOT).as_posix() not in declared:
         found.append(f"missing dependency {script.relative_to(ROOT)} (the script itself)")
-    used = {f.relative_to(ROOT).as_posix() for f in used_files(script)}
+    used = declared_form(used_files(script))
     listed = {d for d in declared if d.startswith("src/")}
     found += [f"missing dependency {f}" for f in sorted(used - listed)]
     found += [f"stale dependency {f} (the script does not use it)" for f in sorted(listed - used)]
@@ -161,3 +178,19 @@ def test_every_declared_package_is_used():
                     if not re.search(rf"^\s*(import|from) {MODULES.get(n, n)}\b", code, re.M))
     unused += sorted(n for n in names & COMMANDS if not re.search(rf"^\t{n} ", makefile, re.M))
     assert unused == [], f"declared but never used: {', '.join(unused)}"
+
+
+def test_a_package_that_finds_its_modules_is_declared_as_its_folder():
+    """verification/features finds its kinds at run time: a stage that loads it depends on its
+    folder (so a new kind's module needs no dvc.yaml edit), and DVC ignores Python's caches
+    in it."""
+    features = PACKAGE / "verification" / "features"
+    assert discovering(features) and not discovering(PACKAGE / "verification")
+    stage = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]["describe"]
+    assert "src/lfw_siamese/verification/features" in stage["deps"]
+    assert not [d for d in stage["deps"] if d.startswith("src/lfw_siamese/verification/features/")]
+    assert {f.name for f in used_files(ROOT / "stages/describe.py")} >= {
+        f.name for f in features.glob("*.py")}
+    stage["deps"].remove("src/lfw_siamese/verification/features")
+    assert problems(stage) == ["missing dependency src/lfw_siamese/verification/features"]
+    assert "__pycache__/" in (ROOT / ".dvcignore").read_text().split("\n")

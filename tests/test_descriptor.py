@@ -1,23 +1,20 @@
-"""The LBP descriptors: histograms, the fitted projection as one affine map, one per (region,
-grid), and their file."""
+"""The descriptors: LBP histograms (the kind of feature `fusion: lbp` fuses), the fitted
+projection as one affine map, one per (region, grid), and their file."""
 
 import numpy as np
 import pytest
 
 from lfw_siamese.errors import LfwError
 from lfw_siamese.verification.descriptor import (
-    CODES,
-    RADII,
     fit_descriptors,
-    grid_histograms,
-    lbp_codes,
     load_descriptors,
     pair_cosines,
     save_descriptors,
 )
+from lfw_siamese.verification.features.lbp import CODES, RADII, grid_histograms, lbp_codes
 from lfw_siamese.verification.metrics import auc, roc_curve
 
-from .conftest import face_set
+from .conftest import face_set, lbp_specs
 
 
 def lbp_histograms(faces, cells):
@@ -25,7 +22,7 @@ def lbp_histograms(faces, cells):
 
 
 def projected(descriptor, faces):
-    return descriptor.project(lbp_histograms(faces, descriptor.cells))
+    return descriptor.project(lbp_histograms(faces, descriptor.spec["cells"]))
 
 
 def faces_of_people(people: int, per_person: int, side: int = 24, seed: int = 0):
@@ -86,7 +83,7 @@ def test_the_stored_map_is_pca_then_lda_and_tells_people_apart(tmp_path):
     from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 
     faces, person = faces_of_people(30, 4)
-    [d] = fit_descriptors(face_set({120: faces}), person, [(120, 2)], dims=30)
+    [d] = fit_descriptors(face_set({120: faces}), person, lbp_specs((120, 2)), dims=30)
     features = lbp_histograms(np.concatenate([faces, faces[:, :, ::-1]]), 2)
     both = np.concatenate([person, person])
     pca = PCA(30, whiten=True, random_state=0).fit(features)
@@ -101,20 +98,20 @@ def test_the_stored_map_is_pca_then_lda_and_tells_people_apart(tmp_path):
     assert (who[left] == who[right]).all()
     fpr, tpr = roc_curve(np.r_[np.ones(20), np.zeros(20)], np.r_[same, other])
     assert auc(fpr, tpr) > 0.9
-    both = fit_descriptors(face_set({120: faces}), person, [(120, 2), (120, 3)], dims=30)
-    assert [g.cells for g in both] == [2, 3] and np.array_equal(both[0].weights, d.weights)
+    both = fit_descriptors(face_set({120: faces}), person, lbp_specs((120, 2), (120, 3)), dims=30)
+    assert [g.spec["cells"] for g in both] == [2, 3] and np.array_equal(both[0].weights, d.weights)
     save_descriptors(both, tmp_path / "descriptor.npz")
     again = load_descriptors(tmp_path / "descriptor.npz")
-    assert [(g.crop, g.cells) for g in again] == [(120, 2), (120, 3)]
+    assert [(g.kind, g.spec) for g in again] == lbp_specs((120, 2), (120, 3))
     assert all(np.array_equal(projected(a, new), projected(b, new)) for a, b in zip(again, both, strict=True))
 
 
 def test_bad_sizes_and_files_are_named(tmp_path):
     faces, person = faces_of_people(3, 2, side=16)
     with pytest.raises(LfwError, match=r"lbp_pca: got 500, at most 12 possible here \(12 training"):
-        fit_descriptors(face_set({120: faces}), person, [(120, 2)], 500)
+        fit_descriptors(face_set({120: faces}), person, lbp_specs((120, 2)), 500)
     with pytest.raises(LfwError, match="at least two training people"):
-        fit_descriptors(face_set({120: faces[:2]}), np.zeros(2, int), [(120, 2)], 2)
+        fit_descriptors(face_set({120: faces[:2]}), np.zeros(2, int), lbp_specs((120, 2)), 2)
     with pytest.raises(LfwError, match="square gray faces of at least 4 px, got 3 px"):
         lbp_histograms(faces[:, :3, :3], 4)
     with pytest.raises(LfwError, match="expected square gray faces"):
@@ -134,9 +131,10 @@ def test_each_descriptor_describes_its_own_region_and_keeps_it_in_its_file(tmp_p
     noise = np.random.default_rng(2).integers(0, 256, faces.shape, dtype=np.uint8)
     regions = {120: faces, 90: noise}  # the same images, two regions: only one tells people apart
     tight, wide, alone = fit_descriptors(face_set(regions), person,
-                                         [(90, 2), (120, 2), (120, 3)], dims=30)
-    assert [(d.crop, d.cells) for d in (tight, wide, alone)] == [(90, 2), (120, 2), (120, 3)]
-    [same_crop] = fit_descriptors(face_set({120: faces}), person, [(120, 2)], dims=30)
+                                         lbp_specs((90, 2), (120, 2), (120, 3)), dims=30)
+    assert [(d.kind, d.spec) for d in (tight, wide, alone)] == lbp_specs((90, 2), (120, 2),
+                                                                          (120, 3))
+    [same_crop] = fit_descriptors(face_set({120: faces}), person, lbp_specs((120, 2)), dims=30)
     assert np.array_equal(wide.weights, same_crop.weights)  # fitted on its region only
     new, _ = faces_of_people(20, 2, seed=1)
     left, right = np.arange(0, 40, 2), np.arange(1, 40, 2)

@@ -52,7 +52,7 @@ def test_repro_writes_every_metric(project):
     # fused with the descriptor, and the net alone beside it
     assert set(evaluate["fusion"]) == {"net", "descriptors", "offset"}
     assert len(evaluate["fusion"]["descriptors"]) == 2  # one weight per (crop, grid)
-    assert [(d.crop, d.cells) for d in load_descriptors(repo / "data/descriptor.npz")] == [
+    assert [(d.crop, d.spec["cells"]) for d in load_descriptors(repo / "data/descriptor.npz")] == [
         (120, 4), (90, 2)]
     net = json.loads((repo / "metrics/evaluate_net.json").read_text())["net"]
     assert net["test"]["accuracy"] == evaluate["net"]["test"]["accuracy"]

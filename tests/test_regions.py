@@ -10,9 +10,11 @@ from lfw_siamese.data.archives import image_files
 from lfw_siamese.data.faces import network_input
 from lfw_siamese.data.images import load_from_store
 from lfw_siamese.errors import LfwError
-from lfw_siamese.verification import descriptor
 from lfw_siamese.verification.descriptor import fit_descriptors, pair_cosines
 from lfw_siamese.verification.faces import Faces, read_faces
+from lfw_siamese.verification.features import lbp
+
+from .conftest import lbp_specs
 
 
 @pytest.fixture
@@ -72,9 +74,9 @@ def test_a_set_of_faces_codes_each_image_once_whatever_pairs_it_serves(store, tm
     faces = read_faces(tmp_path / "regions.npz", [120], 32, [c, a, c, b])
     assert faces.names == [c, a, b] and len(faces) == 3  # each distinct image once
     coded = []
-    real = descriptor.lbp_codes
-    monkeypatch.setattr(descriptor, "lbp_codes", lambda x: coded.append(len(x)) or real(x))
-    [d] = fit_descriptors(faces, np.array([0, 1]), [(120, 2)], dims=2, rows=faces.rows([a, b]))
+    real = lbp.lbp_codes
+    monkeypatch.setattr(lbp, "lbp_codes", lambda x: coded.append(len(x)) or real(x))
+    [d] = fit_descriptors(faces, np.array([0, 1]), lbp_specs((120, 2)), dims=2, rows=faces.rows([a, b]))
     assert coded == [3, 2]  # every face of the set once, then the two mirrors fitted on
     first = pair_cosines([d], faces, faces.rows([a, a]), faces.rows([b, c]))
     again = pair_cosines([d], faces, faces.rows([c]), faces.rows([a]))

@@ -16,7 +16,7 @@ from lfw_siamese.verification import metrics as m
 from lfw_siamese.verification.descriptor import fit_descriptors, save_descriptors
 from lfw_siamese.verification.verifier import Pairs, Verifier, described
 
-from .conftest import PREPROCESSING, face_set, fusion_features
+from .conftest import PREPROCESSING, face_set, fusion_features, lbp_specs
 
 
 def faces_and_pairs(n: int, seed: int):
@@ -40,7 +40,7 @@ def faces_and_pairs(n: int, seed: int):
 def fitted():
     """A verifier of a (nominal) net and two descriptors, fitted on held-out pairs."""
     faces, person, held_out = faces_and_pairs(200, 0)
-    descriptors = fit_descriptors(held_out.faces, person, [(120, 2), (90, 4)], dims=8)
+    descriptors = fit_descriptors(held_out.faces, person, lbp_specs((120, 2), (90, 4)), dims=8)
     verifier = Verifier(PREPROCESSING, True, Path("data/model.keras"), tuple(descriptors),
                         Path("data/descriptor.npz"))
     return verifier.fit(held_out), held_out
@@ -87,7 +87,7 @@ def test_no_descriptor_is_fitted_without_fusion():
     values = {"fusion": "none", "lbp_crops": [120], "lbp_cells": [8, 6], "lbp_pca": 50}
     assert described(StageParams("describe", values)) == ()
     values["fusion"] = "lbp"
-    assert described(StageParams("describe", values)) == ((120, 8), (120, 6))
+    assert list(described(StageParams("describe", values))) == lbp_specs((120, 8), (120, 6))
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 import yaml
 
-from .conftest import fusion_features
+from .conftest import fusion_features, lbp_specs
 from .project import recount_view2, run
 from .synthetic_lfw import FOLDS, SAME
 
@@ -91,7 +91,7 @@ def test_a_fold_fuses_on_its_calibration_fold_and_records_the_fused_test_scores(
     names = list(dict.fromkeys(files + pair_files))  # decoded here, anew
     faces = Faces(names, gray_regions(store, names, [120], p["image_size"]))
     descriptors = fit_descriptors(faces, np.array([people.index(person_of(f)) for f in files]),
-                                  [(120, 4)], p["lbp_pca"], faces.rows(files))
+                                  lbp_specs((120, 4)), p["lbp_pca"], faces.rows(files))
     net = net_scores(repo, 4, p["tta"])
 
     def features(group):

@@ -24,6 +24,7 @@ from .config import Derived, described
 from .data.releases import RELEASES
 from .errors import LfwError
 from .net.arch import min_image_size
+from .verification.features import kinds
 
 PARAMS_FILE = Path("params.yaml")
 # The stages that read parameters, each with its own data/params/<stage>.json.
@@ -185,7 +186,7 @@ class Params(Derived):
     # evaluation
     tta: bool = param(Flag(), "evaluate", "view2_judge")
     # descriptor fused with the net
-    fusion: str = param(Choice(("lbp", "none")), *DESCRIBING_STAGES)
+    fusion: str = param(Choice((*kinds(), "none")), *DESCRIBING_STAGES)
     lbp_cells: tuple[int, ...] = param(Sizes(32, "[8, 6]"), *DESCRIBING_STAGES)
     lbp_crops: tuple[int, ...] = param(Sizes(250, "[120, 90]"), *REGION_STAGES)
     lbp_pca: int = param(Number(int, 1), *DESCRIBING_STAGES)

@@ -1,19 +1,16 @@
 """Classical face descriptors, fused with the net: the route of the LFW results page's best
 methods without deep nets (high-dim LBP, Fisher vector faces).
 
-Uniform LBP codes (8 neighbours at radii 1-3, scikit-image) are histogrammed over a grid of
-cells of a gray face region (a centre crop of the LFW frame, at the net's input size),
-square-rooted and normalised; one descriptor per (region, grid), so that several regions and
-grids describe the face at several scales. Each descriptor's projection, fitted on the
-training people and their mirror images (PCA with whitening, then LDA, scikit-learn), is
-stored as one affine map with its region and grid, so that applying it needs numpy and
-scikit-image only. Two faces are compared by the cosine of their projections. A set of faces
-(lfw_siamese.verification.faces) is LBP-coded once per region and projected once per
-descriptor, whatever pairs its faces form.
+A descriptor is a kind of hand-made feature (lfw_siamese.verification.features, e.g. LBP
+histograms of a face region) with its spec, and a projection fitted on the training people
+and their mirror images (PCA with whitening, then LDA, scikit-learn), stored as one affine
+map, so that applying it needs numpy and the feature's own code only. Two faces are compared
+by the cosine of their projections. A set of faces (lfw_siamese.verification.faces) keeps
+what the features share (e.g. each region's LBP codes) and each descriptor's projection, so
+each face is described once whatever pairs it forms.
 """
 
-import os
-from concurrent.futures import ThreadPoolExecutor
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,73 +19,39 @@ import numpy as np
 from ..errors import LfwError
 from ..fsutil import atomic_output
 from .faces import Faces
-
-CODES = 59  # non-rotation-invariant uniform patterns of 8 neighbours
-RADII = (1, 2, 3)
-
-
-def lbp_codes(faces: np.ndarray, workers: int | None = None) -> np.ndarray:
-    """(N, len(RADII), side, side) uint8: the uniform LBP code of every pixel of each gray face
-    (N, side, side) at each radius; computed once, histogrammed on any grid. In parallel
-    threads (scikit-image releases the GIL while coding)."""
-    from skimage.feature import local_binary_pattern
-    from tqdm import tqdm
-
-    side = faces.shape[1]
-    if faces.ndim != 3 or faces.shape[2] != side:
-        raise LfwError(f"LBP: expected square gray faces, got shape {faces.shape[1:]}")
-    out = np.empty((len(faces), len(RADII), side, side), np.uint8)
-
-    def code(i):
-        for j, r in enumerate(RADII):
-            out[i, j] = local_binary_pattern(faces[i], 8, r, method="nri_uniform")
-
-    with ThreadPoolExecutor(workers or os.cpu_count()) as pool:
-        for _ in tqdm(pool.map(code, range(len(faces))), total=len(faces), desc="LBP codes",
-                      unit="face", mininterval=2, leave=False, disable=len(faces) < 1000):
-            pass
-    return out
-
-
-def grid_histograms(codes: np.ndarray, cells: int) -> np.ndarray:
-    """(N, cells² · CODES · len(RADII)) float32: per face's `lbp_codes`, the square root of
-    its normalised histograms of codes, one per cell of a `cells` x `cells` grid and radius."""
-    side = codes.shape[2]
-    if side < cells:
-        raise LfwError(f"LBP: expected square gray faces of at least {cells} px, got {side} px")
-    rows = np.minimum(np.arange(side) // (side // cells), cells - 1)
-    cell = (rows[:, None] * cells + rows[None, :]) * CODES
-    bins = cells * cells * CODES
-    out = np.empty((len(codes), bins * len(RADII)), np.float32)
-    for i, face in enumerate(codes):
-        hist = np.concatenate([np.bincount((cell + c).ravel(), minlength=bins)
-                               for c in face]).astype(np.float32)
-        out[i] = np.sqrt(hist / hist.sum())
-    return out
+from .features import kinds
 
 
 @dataclass(frozen=True)
 class Descriptor:
-    """The LBP histograms of a face's `crop` region on a `cells` grid, projected by
-    (x - mean) @ weights - offset (PCA-whitening then LDA, fitted on the training people)."""
+    """The features of kind `kind` with `spec` (its parameters, `crop` among them), projected
+    by (x - mean) @ weights - offset (PCA-whitening then LDA, fitted on the training people)."""
 
-    crop: int
-    cells: int
+    kind: str
+    spec: dict
     mean: np.ndarray     # (D,)
     weights: np.ndarray  # (D, K)
     offset: np.ndarray   # (K,)
 
-    def project(self, histograms: np.ndarray) -> np.ndarray:
-        """(N, K) projections of faces' `grid_histograms` on this grid."""
-        return (histograms - self.mean) @ self.weights - self.offset
+    @property
+    def crop(self) -> int:
+        """The centre crop of LFW's frame the descriptor sees."""
+        return self.spec["crop"]
+
+    def words(self) -> str:
+        return kinds()[self.kind].words(self.spec)
+
+    def project(self, features: np.ndarray) -> np.ndarray:
+        """(N, K) projections of faces' features of this kind and spec."""
+        return (features - self.mean) @ self.weights - self.offset
 
     def embed(self, faces: Faces) -> np.ndarray:
         """(N, K) projections of every face of the set, computed once per set."""
         return faces.kept(("projection", id(self)), lambda: (self, self.project(
-            grid_histograms(codes_of(faces, self.crop), self.cells))))[1]
+            kinds()[self.kind].features(faces, self.spec))))[1]
 
 
-FIELDS = ("crop", "cells", "mean", "weights", "offset")
+ARRAYS = ("mean", "weights", "offset")
 
 
 def pair_cosines(descriptors: list[Descriptor], faces: Faces, left: np.ndarray,
@@ -98,15 +61,13 @@ def pair_cosines(descriptors: list[Descriptor], faces: Faces, left: np.ndarray,
     return [cosines(d.embed(faces)[left], d.embed(faces)[right]) for d in descriptors]
 
 
-def codes_of(faces: Faces, crop: int) -> np.ndarray:
-    """The `lbp_codes` of every face of the set at `crop`, computed once per set."""
-    return faces.kept(("lbp", crop), lambda: lbp_codes(faces.regions[crop]))
-
-
 def save_descriptors(descriptors: list[Descriptor], path: Path) -> None:
-    """One .npz file: each descriptor's fields, numbered (none with `fusion: none`)."""
-    arrays = {f"{name}_{i}": getattr(d, name) for i, d in enumerate(descriptors)
-              for name in FIELDS}
+    """One .npz file: each descriptor's kind, spec (JSON) and arrays, numbered (none with
+    `fusion: none`)."""
+    arrays = {}
+    for i, d in enumerate(descriptors):
+        arrays |= {f"kind_{i}": d.kind, f"spec_{i}": json.dumps(d.spec, sort_keys=True),
+                   **{f"{name}_{i}": getattr(d, name) for name in ARRAYS}}
     with atomic_output(path) as tmp, open(tmp, "wb") as f:
         np.savez(f, **arrays)
 
@@ -116,40 +77,44 @@ def load_descriptors(path: Path, none_ok: bool = False) -> list[Descriptor]:
     unless `none_ok`."""
     try:
         with np.load(path) as d:
-            count = sum(key.startswith("cells_") for key in d.files)
-            descriptors = [Descriptor(int(d[f"crop_{i}"]), int(d[f"cells_{i}"]),
-                                      *(d[f"{name}_{i}"] for name in FIELDS[2:]))
+            count = sum(key.startswith("kind_") for key in d.files)
+            if not count and d.files:
+                raise ValueError("no descriptor kinds in it; written by an older version")
+            descriptors = [Descriptor(str(d[f"kind_{i}"]), json.loads(str(d[f"spec_{i}"])),
+                                      *(d[f"{name}_{i}"] for name in ARRAYS))
                            for i in range(count)]
     except FileNotFoundError:
         raise LfwError(f"{path}: no fitted descriptor; run `dvc repro`") from None
     except (KeyError, ValueError) as exc:
         raise LfwError(f"{path}: not a descriptor file ({exc}); run `dvc repro`") from None
+    unknown = sorted({d.kind for d in descriptors} - set(kinds()))
+    if unknown:
+        raise LfwError(f"{path}: descriptors of kind {', '.join(unknown)}, which this version "
+                       f"does not know (it knows {', '.join(kinds())}); run `dvc repro`")
     if not descriptors and not none_ok:
         raise LfwError(f"{path}: no descriptor in it (it was written with fusion: none); "
-                       "run `dvc repro` with fusion: lbp")
+                       "run `dvc repro` with a fusion")
     return descriptors
 
 
-def fit_descriptors(faces: Faces, person: np.ndarray, described, dims: int,
+def fit_descriptors(faces: Faces, person: np.ndarray, asked, dims: int,
                     rows: np.ndarray | None = None) -> list[Descriptor]:
-    """One descriptor per (crop, cells) of `described`, fitted on the faces `rows` of the set
+    """One descriptor per (kind, spec) of `asked`, fitted on the faces `rows` of the set
     (default: all; the training people's images, `person` their ids) and their mirror images
     (each the same person as its original): PCA to `dims` with whitening, then LDA over the
     people."""
     rows = np.arange(len(faces)) if rows is None else rows
-    codes = {crop: mirrored_codes(faces, crop, rows) for crop in dict(described)}
+    mirrors = faces.mirrored(rows)
     person = np.concatenate([person, person])
-    return [fit_projection(grid_histograms(codes[crop], cells), person, crop, cells, dims)
-            for crop, cells in described]
+    fitted = []
+    for kind, spec in asked:
+        features = kinds()[kind].features
+        both = np.concatenate([features(faces, spec)[rows], features(mirrors, spec)])
+        fitted.append(fit_projection(both, person, kind, spec, dims))
+    return fitted
 
 
-def mirrored_codes(faces: Faces, crop: int, rows: np.ndarray) -> np.ndarray:
-    """The `lbp_codes` at `crop` of the faces `rows` of the set, then of their mirrors."""
-    mirrors = faces.regions[crop][rows][:, :, ::-1]
-    return np.concatenate([codes_of(faces, crop)[rows], lbp_codes(mirrors)])
-
-
-def fit_projection(features: np.ndarray, person: np.ndarray, crop: int, cells: int,
+def fit_projection(features: np.ndarray, person: np.ndarray, kind: str, spec: dict,
                    dims: int) -> Descriptor:
     """PCA of `features` to `dims` with whitening, then LDA over `person`, as one map."""
     from sklearn.decomposition import PCA
@@ -169,7 +134,7 @@ def fit_projection(features: np.ndarray, person: np.ndarray, crop: int, cells: i
     # lda.transform: (z - xbar_) @ scalings_[:, :k]; composed into one affine map.
     whiten = pca.components_.T / np.sqrt(pca.explained_variance_)
     scalings = lda.scalings_[:, :lda.n_components]
-    return Descriptor(crop, cells, pca.mean_.astype(np.float32),
+    return Descriptor(kind, dict(spec), pca.mean_.astype(np.float32),
                       (whiten @ scalings).astype(np.float32),
                       (lda.xbar_ @ scalings).astype(np.float32))
 

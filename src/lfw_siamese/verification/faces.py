@@ -1,8 +1,8 @@
 """A set of face images as the descriptors see them: each one's gray regions, by name.
 
-What a descriptor computes from the regions (LBP codes, each descriptor's projection) is
-computed once per set and kept, so a View 2 fold codes each of its images once although they
-serve the descriptors' fit and three groups of pairs.
+What the descriptors compute from the regions (e.g. LBP codes, each descriptor's
+projection) is computed once per set and kept, so a View 2 fold describes each of its images
+once although they serve the descriptors' fit and three groups of pairs.
 """
 
 import numpy as np
@@ -30,6 +30,11 @@ class Faces:
             return np.array([self._row[str(n)] for n in names], dtype=np.int64)
         except KeyError as exc:
             raise LfwError(f"faces: no image {exc.args[0]!r} in this set") from None
+
+    def mirrored(self, rows) -> "Faces":
+        """A new set: the faces `rows`, each mirrored left to right."""
+        return Faces([f"{self.names[r]} (mirrored)" for r in rows],
+                     {crop: faces[rows][:, :, ::-1] for crop, faces in self.regions.items()})
 
     def kept(self, key, compute):
         """`compute()`, once per `key` for this set of faces."""

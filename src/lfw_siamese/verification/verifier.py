@@ -25,15 +25,18 @@ from ..net.inference import NetScores
 from . import metrics as m
 from .descriptor import Descriptor, fit_descriptors, load_descriptors, pair_cosines
 from .faces import Faces
+from .features import kinds
 from .fusion import Fusion
 
 FORMAT = 2  # the card's format; an older card is refused with the fix (`dvc repro`)
 PREPROCESSING = ("image_size", "channels", "crop", "context_crop")
 
 
-def described(p) -> tuple[tuple[int, int], ...]:
-    """(crop, cells) of the descriptors the parameters fuse with the net (none without)."""
-    return p.lbp_descriptors if p.fusion == "lbp" else ()
+def described(p) -> tuple[tuple[str, dict], ...]:
+    """(kind, spec) of each descriptor the parameters fuse with the net (none without)."""
+    if p.fusion == "none":
+        return ()
+    return tuple((p.fusion, spec) for spec in kinds()[p.fusion].specs(p))
 
 
 def fit_described(p, faces: Faces, files, person) -> list[Descriptor]:
@@ -45,7 +48,7 @@ def fit_described(p, faces: Faces, files, person) -> list[Descriptor]:
 
 def described_crops(p) -> list[int]:
     """The crops the descriptors of `p` see, each once (none without fusion)."""
-    return list(dict.fromkeys(crop for crop, _ in described(p)))
+    return list(dict.fromkeys(spec["crop"] for _, spec in described(p)))
 
 
 @dataclass
@@ -161,8 +164,9 @@ class Verifier:
         if self.fusion is None:
             return ""
         net = f"{self.fusion.net:.3f} on the net's logit, " if self.fusion.net is not None else ""
-        return (f"fused with {len(self.descriptors)} LBP descriptor(s) (weights {net}"
-                f"{', '.join(f'{w:.3f}' for w in self.fusion.descriptors)} on the cosines)")
+        return (f"fused with {len(self.descriptors)} descriptor(s) (weights {net}"
+                f"{', '.join(f'{w:.3f}' for w in self.fusion.descriptors)} on the cosines of "
+                f"{'; '.join(d.words() for d in self.descriptors)})")
 
     # the net's scores of images
 
