@@ -9,6 +9,7 @@ from lfw_siamese.budget import memory_problems
 from lfw_siamese.errors import LfwError
 from lfw_siamese.experiments import figures, load_set, set_names, sizes
 from lfw_siamese.params import check_params, load_params
+from lfw_siamese.verification.features import kinds
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULTS = yaml.safe_load((ROOT / "params.yaml").read_text())
@@ -104,7 +105,7 @@ def test_unknown_key_is_named_with_a_suggestion():
         ("batch_norm", "yes", "batch_norm: got 'yes', expected true or false"),
         ("filters", [64, 128], "expected a list of 4 integers >= 1"),
         ("release", "lfw-a", "expected one of lfwa, lfw, lfw-funneled, lfw-deepfunneled"),
-        ("fusion", "hog", "fusion: got 'hog', expected one of lbp, none"),
+        ("fusion", "hog", f"fusion: got 'hog', expected one of {', '.join(kinds())}, none"),
         ("lbp_cells", 0, "lbp_cells: got 0, expected an integer from 1 to 32, or a list of up "
                          "to 4 (e.g. [8, 6])"),
         ("lbp_cells", [8, 8, 6, 6, 4], "lbp_cells: got [8, 8, 6, 6, 4], expected an integer"),
