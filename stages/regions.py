@@ -2,8 +2,7 @@
 
 Each image gray at each centre crop of `lbp_crops`, at the net's `image_size`
 (lfw_siamese.data.regions); describe, evaluate and each View 2 judge read them from
-data/regions.npz instead of decoding the JPEGs again. With `fusion: none` no descriptor sees
-faces: the file holds the image names only.
+data/regions.npz instead of decoding the JPEGs again (with `fusion: none` they read none).
 """
 
 import time
@@ -13,17 +12,15 @@ from lfw_siamese.config import stage_params
 from lfw_siamese.data.imagestore import ImageStore
 from lfw_siamese.data.regions import FILE, gray_regions, write_regions
 from lfw_siamese.errors import run_stage
-from lfw_siamese.verification.verifier import described_crops
 
 
 def main() -> None:
     p = stage_params("regions")
     start = time.perf_counter()
     store = ImageStore(paths.IMAGES)
-    crops = described_crops(p)
-    regions = gray_regions(store, store.files, crops, p.image_size)
+    regions = gray_regions(store, store.files, p.lbp_crops, p.image_size)
     write_regions(FILE, store.files, regions, p.image_size)
-    print(f"{len(store.files):,} images, gray at crops {sorted(regions) or 'none'} of 250 and "
+    print(f"{len(store.files):,} images, gray at crops {sorted(regions)} of 250 and "
           f"{p.image_size} px, in {time.perf_counter() - start:.0f} s")
 
 

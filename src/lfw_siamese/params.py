@@ -131,7 +131,7 @@ INPUT_STAGES = ("prepare", "view2_prepare", "train", "evaluate", "view2_train")
 TRAINING_STAGES = ("train", "view2_train")
 # What a fold's judge fits: the descriptors (on gray regions at the net's input size) and the
 # fusion; it reads the net's scores both plain and flipped, so `tta` is its choice. Stage
-# regions decodes the regions the descriptors see.
+# regions decodes the regions the descriptors may see (whether they are fused or not).
 DESCRIBING_STAGES = ("describe", "view2_judge")
 REGION_STAGES = ("regions", *DESCRIBING_STAGES)
 SPLIT_STAGES = ("prepare", "analyze")
@@ -185,8 +185,8 @@ class Params(Derived):
     # evaluation
     tta: bool = param(Flag(), "evaluate", "view2_judge")
     # descriptor fused with the net
-    fusion: str = param(Choice(("lbp", "none")), *REGION_STAGES)
-    lbp_cells: tuple[int, ...] = param(Sizes(32, "[8, 6]"), *REGION_STAGES)
+    fusion: str = param(Choice(("lbp", "none")), *DESCRIBING_STAGES)
+    lbp_cells: tuple[int, ...] = param(Sizes(32, "[8, 6]"), *DESCRIBING_STAGES)
     lbp_crops: tuple[int, ...] = param(Sizes(250, "[120, 90]"), *REGION_STAGES)
     lbp_pca: int = param(Number(int, 1), *DESCRIBING_STAGES)
 
