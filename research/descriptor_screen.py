@@ -1,6 +1,7 @@
 """Screen the LBP descriptors' settings on validation: which `lbp_cells`, `lbp_crops`, `lbp_pca`?
 
     python research/descriptor_screen.py [--model data/model.keras ...] [--cells 6 8 10]
+                                         [--size 64]
                                          [--pca 400 600 800 1000] [--crops 120 90]
                                          [--combine 3] [--out FILE]
 
@@ -12,10 +13,11 @@ validation scores as `evaluate` computes them; with several models, e.g. seeds, 
 over them and each one's); then, at each PCA size, every combination of
 up to `--combine` grids fused with the net. `--crops` adds descriptors of other centre crops of
 LFW-a, every grid on each (every region decoded gray from data/lfw at the net's image size,
-as the pipeline does); with `--combine`, every combination of crop and grid. The fusion's
-accuracy and AUC are 10-fold cross-validated over the validation pairs, so its fitted weights
-are never judged on the pairs they were fitted on. Also the correlation of the net's and each
-descriptor's validation errors (fusion pays when they differ). Test pairs are not read.
+as the pipeline does, or at `--size`); with `--combine`, every combination of crop and grid.
+The fusion's accuracy and AUC are 10-fold cross-validated over the validation pairs, so its
+fitted weights are never judged on the pairs they were fitted on. Also the correlation of the
+net's and each descriptor's validation errors (fusion pays when they differ). Test pairs are
+not read.
 """
 
 import argparse
@@ -50,6 +52,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", type=Path, nargs="+", default=[MODEL])
     parser.add_argument("--cells", type=int, nargs="+", default=[6, 8, 10])
+    parser.add_argument("--size", type=int,
+                        help="side of the gray regions in pixels (default: image_size)")
     parser.add_argument("--pca", type=int, nargs="+", default=[400, 600, 800, 1000])
     parser.add_argument("--crops", type=int, nargs="+",
                         help="centre crops of LFW-a described (default: the net's crop only)")
@@ -81,10 +85,11 @@ def main() -> None:
         return {**mean, "per_model": each} if len(each) > 1 else mean
 
     crops = args.crops or [p.crop]
+    size = args.size or p.image_size
     rows, found = [], {}
     store = ImageStore(IMAGES)
     for crop in crops:
-        train, val_faces = (gray_regions(store, list(names), [crop], p.image_size)[crop]
+        train, val_faces = (gray_regions(store, list(names), [crop], size)[crop]
                             for names in (people["files"], files[first]))
         train_codes = lbp_codes(np.concatenate([train, train[:, :, ::-1]]))  # and mirrors
         train_people = np.concatenate([people["person"], people["person"]])
@@ -98,15 +103,15 @@ def main() -> None:
                 projected = fit_projection(*train, "lbp", spec, dims).project(histograms)
                 cosine = found[crop, cells, dims] = cosines(projected[left], projected[right])
                 wrong = (cosine > m.best_threshold(y, cosine)) != (y == 1)
-                rows.append({"crop": crop, "lbp_cells": [cells], "lbp_pca": dims,
+                rows.append({"crop": crop, "size": size, "lbp_cells": [cells], "lbp_pca": dims,
                              "alone": judged(y, cosine), "fused": fused(cosine),
                              "error_correlation": float(np.corrcoef(net_wrong, wrong)[0, 1]),
                              "seconds": round(time.perf_counter() - start, 1)})
                 print(json.dumps(rows[-1]), flush=True)
                 start = time.perf_counter()
     described = list(itertools.product(crops, args.cells))
-    for size, dims in itertools.product(range(2, args.combine + 1), args.pca):
-        for chosen in itertools.combinations(described, size):
+    for count, dims in itertools.product(range(2, args.combine + 1), args.pca):
+        for chosen in itertools.combinations(described, count):
             rows.append({"crop": [c for c, _ in chosen], "lbp_cells": [g for _, g in chosen],
                          "lbp_pca": dims,
                          "fused": fused(*(found[c, g, dims] for c, g in chosen))})

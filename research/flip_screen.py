@@ -1,0 +1,90 @@
+"""Screen on validation: each descriptor's cosine averaged over a pair's mirror images.
+
+    python research/flip_screen.py [--out docs/results/flip-screen/screen.json]
+
+The descriptors of params.yaml are fitted on the training people as stage describe fits them
+(their regions from data/regions.npz, with their mirrors). Then, on the validation pairs, each
+descriptor's cosine is taken three ways: the pair as given (`plain`, what the pipeline does);
+the mean with both faces mirrored (`both`, as the net's TTA); the mean over the four
+combinations of each face plain or mirrored (`four`, as Fisher vector faces do). For each
+way: each descriptor's AUC alone, and the fusion of the net (data/model.keras, as evaluate
+scores it) with every descriptor, its accuracy and AUC 10-fold cross-validated over the
+validation pairs, so its weights are never judged on the pairs they were fitted on. Test
+pairs are not read.
+"""
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import cross_val_predict
+
+from lfw_siamese.data import regions
+from lfw_siamese.data.dataset import load_arrays
+from lfw_siamese.params import load_params
+from lfw_siamese.paths import MODEL, PAIRS
+from lfw_siamese.verification import metrics as m
+from lfw_siamese.verification.descriptor import cosines
+from lfw_siamese.verification.faces import read_faces
+from lfw_siamese.verification.fusion import logit
+from lfw_siamese.verification.verifier import described_crops, fit_described
+
+WAYS = ("plain", "both", "four")
+
+
+def judged(labels, scores) -> dict:
+    """Accuracy at the best threshold on these pairs, and AUC."""
+    fpr, tpr = m.roc_curve(labels, scores)[:2]
+    return {"accuracy": round(m.accuracy(labels, scores, m.best_threshold(labels, scores)), 4),
+            "auc": round(m.auc(fpr, tpr), 4)}
+
+
+def flip_cosines(plain: np.ndarray, mirrored: np.ndarray, left, right) -> dict:
+    """A descriptor's cosines of the pairs (rows left, right), each way of WAYS, from its
+    projections of the faces and of their mirror images."""
+    given = cosines(plain[left], plain[right])
+    both = cosines(mirrored[left], mirrored[right])
+    crossed = cosines(plain[left], mirrored[right]) + cosines(mirrored[left], plain[right])
+    return {"plain": given, "both": (given + both) / 2, "four": (given + both + crossed) / 4}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", type=Path, default=Path("docs/results/flip-screen/screen.json"))
+    args = parser.parse_args()
+    p = load_params()
+    start = time.perf_counter()
+    people, val = load_arrays(PAIRS / "people.npz"), load_arrays(PAIRS / "val.npz")
+    crops = described_crops(p)
+    training = read_faces(regions.FILE, crops, p.image_size, people["files"])
+    descriptors = fit_described(p, training, people["files"], people["person"])
+    faces = read_faces(regions.FILE, crops, p.image_size,
+                       np.concatenate([val["left_file"], val["right_file"]]))
+    mirrors = faces.mirrored(np.arange(len(faces)))
+    left, right = faces.rows(val["left_file"]), faces.rows(val["right_file"])
+    ways = [flip_cosines(d.embed(faces), d.embed(mirrors), left, right) for d in descriptors]
+
+    from lfw_siamese.net.inference import score_pairs
+    from lfw_siamese.net.saving import load_model
+
+    y = val["label"]
+    net = score_pairs(load_model(MODEL), val["left"], val["right"], p.tta)
+    result = {"params": {k: getattr(p, k) for k in ("lbp_crops", "lbp_cells", "lbp_pca", "tta")},
+              "validation_pairs": len(y), "net": judged(y, net), "ways": {}}
+    for way in WAYS:
+        features = np.stack([logit(net), *(w[way] for w in ways)], 1)
+        fused = cross_val_predict(LogisticRegression(), features, y, cv=10,
+                                  method="predict_proba")[:, 1]
+        result["ways"][way] = {"alone": [judged(y, w[way]) for w in ways],
+                               "fused": judged(y, fused)}
+        print(way, json.dumps(result["ways"][way]), flush=True)
+    result["seconds"] = round(time.perf_counter() - start)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
