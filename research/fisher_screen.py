@@ -121,10 +121,12 @@ def main() -> None:
         return np.concatenate([z, np.broadcast_to(xy, (*z.shape[:2], 2))], 2).astype(np.float32)
 
     train_z, val_z = reduced(train_local), reduced(val_local)
-    gmm = GaussianMixture(args.components, covariance_type="diag", random_state=0,
-                          max_iter=100).fit(train_z.reshape(-1, train_z.shape[-1])[
-                              rng.choice(train_z.shape[0] * train_z.shape[1], SAMPLE,
-                                         replace=False)])
+    # positions take few values: a floor on the variances keeps a Gaussian from collapsing
+    gmm = GaussianMixture(args.components, covariance_type="diag", reg_covar=1e-3,
+                          random_state=0, max_iter=100).fit(train_z.reshape(
+                              -1, train_z.shape[-1])[rng.choice(
+                                  train_z.shape[0] * train_z.shape[1], SAMPLE,
+                                  replace=False)].astype(np.float64))
     train_fv, val_fv = fisher_vectors(train_z, gmm), fisher_vectors(val_z, gmm)
     person = np.concatenate([people["person"], people["person"]])
     fisher = fit_projection(train_fv, person, "fisher", {"crop": args.crop}, p.lbp_pca)

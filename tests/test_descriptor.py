@@ -6,6 +6,7 @@ import pytest
 
 from lfw_siamese.errors import LfwError
 from lfw_siamese.verification.descriptor import (
+    Descriptor,
     fit_descriptors,
     load_descriptors,
     pair_cosines,
@@ -124,6 +125,17 @@ def test_bad_sizes_and_files_are_named(tmp_path):
     (tmp_path / "text.npz").write_text("not numpy")
     with pytest.raises(LfwError, match="not a descriptor file"):
         load_descriptors(tmp_path / "text.npz")
+    np.savez(tmp_path / "old.npz", crop_0=120, cells_0=8, mean_0=np.zeros(3),
+             weights_0=np.zeros((3, 2)), offset_0=np.zeros(2))  # before kinds of features
+    with pytest.raises(LfwError, match=r"old.npz: not a descriptor file \(no descriptor kinds "
+                                       r"in it; written by an older version\); run `dvc repro`"):
+        load_descriptors(tmp_path / "old.npz")
+    [d] = fit_descriptors(face_set({120: faces}), person, lbp_specs((120, 2)), 4)
+    save_descriptors([Descriptor("hog", d.spec, d.mean, d.weights, d.offset)],
+                     tmp_path / "hog.npz")
+    with pytest.raises(LfwError, match=r"hog.npz: descriptors of kind hog, which this version "
+                                       r"does not know \(it knows .*lbp.*\); run `dvc repro`"):
+        load_descriptors(tmp_path / "hog.npz")
 
 
 def test_each_descriptor_describes_its_own_region_and_keeps_it_in_its_file(tmp_path):
