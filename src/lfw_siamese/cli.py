@@ -1,7 +1,9 @@
-"""`lfw-siamese verify`: are two photos the same person? Uses the pipeline's trained model.
+"""`lfw-siamese verify`: are two photos the same person? `identify`: who is this? Uses the
+pipeline's trained model.
 
     lfw-siamese verify a.jpg b.jpg [--json] [--all-faces | --lfw-framed]
     lfw-siamese verify --pairs pairs.csv [--json] [--stop-on-error]   # columns left,right
+    lfw-siamese identify PROBE... --gallery DIR [--top K] [--threshold T] [--json]
 
 The model (data/model.keras), the LBP descriptors fused with it (data/descriptor.npz) and
 their card (data/verifier.json, written by the evaluate stage: preprocessing, test-time
@@ -25,14 +27,13 @@ import os
 import sys
 from pathlib import Path
 
-import numpy as np
-
 from .backend import configure_environment
-from .config import regions
-from .data.faces import Face, network_input
+from .data.faces import Face
 from .errors import LfwError
+from .identify import __doc__ as identify_doc
+from .identify import identify
 from .paths import CARD
-from .verification.faces import Faces
+from .photos import describe, load_photos, photo_scores
 from .verification.verifier import Verifier
 
 PROJECT = "LFW_SIAMESE_PROJECT"  # the project whose trained model `verify` uses
@@ -93,36 +94,6 @@ def read_pair_file(path: Path) -> list[tuple[Path, Path]]:
     return pairs
 
 
-def load_all(paths: list[Path], verifier, lfw_framed: bool, progress: bool,
-             keep_going: bool = False):
-    """Every distinct photo once, as the `verifier`'s net sees it, its gray regions for the
-    descriptors and the faces found in it: a dict path -> (input, gray regions, faces).
-    With `keep_going`, a photo that cannot be used maps to its error message instead of
-    ending the run."""
-    from tqdm import tqdm
-
-    loaded = {}
-    for path in tqdm(list(dict.fromkeys(paths)), desc="images", unit="img",
-                     disable=not progress, file=sys.stderr):
-        try:
-            if path.is_dir():
-                raise LfwError(f"{path}: is a folder, not an image")
-            image = verifier.preprocessing
-            loaded[path] = network_input(path, image["image_size"], image["channels"],
-                                         regions(image["crop"], image["context_crop"]),
-                                         lfw_framed, verifier.gray_crops)
-        except LfwError as exc:
-            if not keep_going:
-                raise
-            loaded[path] = str(exc)
-            continue
-        faces = loaded[path][2]
-        if len(faces) > 1:
-            print(f"{path}: {len(faces)} faces found; using the largest, {faces[0]} "
-                  "(--all-faces lists them)", file=sys.stderr)
-    return loaded
-
-
 def verify(pairs, model_path: Path | None, card_path: Path, progress: bool = False,
            lfw_framed: bool = False, all_faces: bool = False,
            keep_going: bool = False) -> list[dict]:
@@ -132,15 +103,15 @@ def verify(pairs, model_path: Path | None, card_path: Path, progress: bool = Fal
     `keep_going`, a pair whose photo cannot be used gets an `error` (and no score) and the
     others are scored; without, the first such photo ends the run."""
     verifier = Verifier.load(card_path, model=model_path)
-    loaded = load_all([path for pair in pairs for path in pair], verifier, lfw_framed, progress,
-                      keep_going)
+    loaded = load_photos([path for pair in pairs for path in pair], verifier, lfw_framed,
+                         progress, keep_going)
     if verifier.model is not None and not verifier.model.is_file():
         raise LfwError(f"{verifier.model}: no trained model: run `dvc repro` first, or pass "
                        "--model")
     errors = [next((loaded[p] for p in pair if isinstance(loaded[p], str)), None)
               for pair in pairs]
     good = [pair for pair, error in zip(pairs, errors, strict=True) if error is None]
-    scores = iter(_scores(good, loaded, verifier))
+    scores = iter(photo_scores(good, loaded, verifier))
     threshold = verifier.threshold
     results = []
     for (a, b), error in zip(pairs, errors, strict=True):
@@ -160,25 +131,30 @@ def verify(pairs, model_path: Path | None, card_path: Path, progress: bool = Fal
     return results
 
 
-def _scores(pairs, loaded: dict, verifier) -> np.ndarray:
-    """The `verifier`'s score of each pair of loaded photos."""
-    if not pairs:
-        return np.empty(0)
-    left = np.stack([loaded[a][0] for a, _ in pairs])
-    right = np.stack([loaded[b][0] for _, b in pairs])
-    faces = None
-    if verifier.descriptors:
-        photos = list(dict.fromkeys(path for pair in pairs for path in pair))
-        faces = Faces([str(p) for p in photos], {c: np.stack([loaded[p][1][c] for p in photos])
-                                                 for c in verifier.gray_crops})
-    names = tuple([str(pair[i]) for pair in pairs] for i in (0, 1))
-    pairs = verifier.image_pairs(left, right, faces=faces, names=names)
-    return verifier.score(pairs)["fused"]
-
-
-def describe(path: str, face: dict | None) -> str:
-    """A photo and, briefly, the face box used in it."""
-    return path if face is None else f"{path} [face {Face(**face)}]"
+def identify_command(args, parser) -> int:
+    """`lfw-siamese identify`: one line per probe, `probe,identity,score` (and the next best
+    people with --top), or JSON; probes that cannot be used are named on stderr, exit 1."""
+    if args.top < 1:
+        parser.error("--top: at least 1")
+    try:
+        results, notes = identify(args.probes, args.gallery, find_card(args.card), args.model,
+                                  args.top, args.threshold, args.lfw_framed,
+                                  progress=len(args.probes) > 1)
+    except LfwError as exc:
+        print(f"lfw-siamese identify: {exc}", file=sys.stderr)
+        return 2
+    for note in notes:
+        print(f"lfw-siamese identify: {note}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(results, indent=2))
+    for r in results:
+        if r["error"] is not None:
+            print(f"lfw-siamese identify: {r['error']}", file=sys.stderr)
+        elif not args.json:
+            best, *others = r["matches"]
+            print(",".join([r["probe"], r["identity"], f"{best['score']:.4f}",
+                            *(f"{m['person']} {m['score']:.4f}" for m in others)]))
+    return 1 if any(r["error"] is not None for r in results) else 0
 
 
 def main(argv=None) -> int:
@@ -201,8 +177,23 @@ def main(argv=None) -> int:
     v.add_argument("--stop-on-error", action="store_true",
                    help="with --pairs: stop at the first photo that cannot be used (default: "
                         "score every other row, give that row an error, exit status 1)")
+    i = sub.add_parser("identify", help="who is this, among a gallery of known people",
+                       description=identify_doc.split("\n\n", 1)[1])
+    i.add_argument("probes", nargs="+", type=Path, metavar="PROBE", help="photos to identify")
+    i.add_argument("--gallery", type=Path, required=True,
+                   help="a folder: one subfolder of photos, or one photo, per person")
+    i.add_argument("--top", type=int, default=1, help="best people listed per probe")
+    i.add_argument("--threshold", type=float,
+                   help="the score a match must pass (default: the card's, as verify)")
+    for option in ("--model", "--card"):
+        i.add_argument(option, type=Path, help=f"as for verify ({option[2:]})")
+    i.add_argument("--json", action="store_true", help="print JSON")
+    i.add_argument("--lfw-framed", action="store_true",
+                   help="the photos are framed like LFW's already: no face detection")
     args = parser.parse_args(argv)
     configure_environment()
+    if args.command == "identify":
+        return identify_command(args, parser)
     if bool(args.pairs) == bool(args.images) or (args.images and len(args.images) != 2):
         parser.error("give two images, or --pairs FILE")
     if args.lfw_framed and args.all_faces:

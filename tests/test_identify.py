@@ -1,0 +1,82 @@
+"""`lfw-siamese identify`: a probe against a gallery folder of known people, with the small
+(untrained) model of the CI: what such a model can show, and every error named."""
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from lfw_siamese.cli import main
+from lfw_siamese.errors import LfwError
+from lfw_siamese.identify import read_gallery
+
+
+def photo(path, seed: int):
+    """A 250 x 250 LFW-framed stand-in: noise of its own."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(np.random.default_rng(seed).integers(0, 256, (250, 250), np.uint8)).save(path)
+    return path
+
+
+@pytest.fixture
+def gallery(tmp_path):
+    """Ann (a folder of two photos), Bob (one photo named after him), Cy (a folder of one), and
+    a file that is not an image."""
+    root = tmp_path / "gallery"
+    photo(root / "Ann" / "a1.jpg", 1), photo(root / "Ann" / "a2.png", 2)
+    photo(root / "Bob.jpg", 3), photo(root / "Cy" / "c1.jpg", 4)
+    (root / "README.txt").write_text("who is who")
+    return root
+
+
+def run(trained, *argv):
+    return main(["identify", "--model", str(trained / "model.keras"), "--card",
+                 str(trained / "verifier.json"), "--lfw-framed", *map(str, argv)])
+
+
+def test_a_gallery_photo_is_its_person_and_a_stranger_at_a_strict_threshold_unknown(
+        trained, gallery, tmp_path, capsys):
+    stranger = photo(tmp_path / "stranger.jpg", 9)
+    probes = [gallery / "Ann" / "a2.png", gallery / "Bob.jpg", stranger]
+    assert run(trained, *probes, "--gallery", gallery, "--top", 3, "--json") == 0
+    out = capsys.readouterr()
+    ann, bob, other = json.loads(out.out)
+    assert "README.txt: not an image, skipped" in out.err
+    assert (ann["identity"], bob["identity"]) == ("Ann", "Bob")  # a person: their best photo
+    assert [m["person"] for m in ann["matches"]][0] == "Ann" and len(ann["matches"]) == 3
+    scores = [m["score"] for m in other["matches"]]
+    assert scores == sorted(scores, reverse=True) and ann["threshold"] == 0.5
+    strict = min(ann["matches"][0]["score"], bob["matches"][0]["score"])  # a photo vs itself
+    assert max(scores) < strict
+    assert run(trained, stranger, "--gallery", gallery, "--threshold", strict) == 0
+    line = capsys.readouterr().out.strip()
+    assert line == f"{stranger},unknown,{max(scores):.4f}"
+
+
+def test_bad_galleries_are_refused_naming_them(trained, gallery, tmp_path, capsys):
+    with pytest.raises(LfwError, match="the gallery holds no photo"):
+        read_gallery((tmp_path / "empty").mkdir() or tmp_path / "empty")
+    with pytest.raises(LfwError, match="must be a folder"):
+        read_gallery(gallery / "Bob.jpg")
+    photo(gallery / "Bob" / "b2.jpg", 5)
+    with pytest.raises(LfwError, match=r"Bob is given twice \(.*Bob and .*Bob.jpg\): keep one"):
+        read_gallery(gallery)
+    (gallery / "Bob" / "b2.jpg").unlink()
+    with pytest.raises(LfwError, match=r"Bob: no photo of Bob in it"):
+        read_gallery(gallery)
+    (gallery / "Bob").rmdir()
+    (gallery / "Cy" / "c1.jpg").write_text("not an image")
+    assert run(trained, gallery / "Bob.jpg", "--gallery", gallery) == 2
+    assert "no usable photo of Cy: " in capsys.readouterr().err
+
+
+def test_a_bad_probe_gets_its_error_and_the_others_are_identified(trained, gallery, tmp_path,
+                                                                 capsys):
+    (tmp_path / "broken.jpg").write_text("not an image")
+    assert run(trained, tmp_path / "broken.jpg", gallery / "Bob.jpg", "--gallery", gallery) == 1
+    out = capsys.readouterr()
+    assert out.out.startswith(f"{gallery / 'Bob.jpg'},Bob,")
+    assert "broken.jpg: cannot decode image" in out.err
+    with pytest.raises(SystemExit):
+        run(trained, gallery / "Bob.jpg", "--gallery", gallery, "--top", 0)
