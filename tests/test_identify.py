@@ -80,3 +80,29 @@ def test_a_bad_probe_gets_its_error_and_the_others_are_identified(trained, galle
     assert "broken.jpg: cannot decode image" in out.err
     with pytest.raises(SystemExit):
         run(trained, gallery / "Bob.jpg", "--gallery", gallery, "--top", 0)
+
+
+@pytest.mark.parametrize("fused", [False, True])
+def test_the_gallery_scores_are_verifys_pair_scores(trained, gallery, tmp_path, fused):
+    """Embedding each photo once and scoring every pair of embeddings with the net's head
+    (then the descriptors and the fusion) gives each (probe, gallery photo) pair the score
+    `verify` gives it, with the net alone and fused with two descriptors."""
+    from lfw_siamese.cli import verify
+    from lfw_siamese.identify import identify
+
+    from .test_cli import fused_card
+
+    card, model = trained / "verifier.json", trained / "model.keras"
+    if fused:
+        (tmp_path / "fused").mkdir()
+        _, card = fused_card(trained, tmp_path / "fused")
+        model = None
+    probes = [photo(tmp_path / "p1.jpg", 7), gallery / "Cy" / "c1.jpg"]
+    results, _ = identify(probes, gallery, card, model, top=3, lfw_framed=True)
+    for probe, result in zip(probes, results, strict=True):
+        for match in result["matches"]:
+            photos = [p for p in gallery.rglob("*") if p.suffix in (".jpg", ".png")
+                      and (p.parent.name == match["person"] or p.stem == match["person"])]
+            best = max(verify([(probe, p)], model, card, lfw_framed=True)[0]["score"]
+                       for p in photos)
+            assert match["score"] == pytest.approx(best, abs=1e-5)

@@ -3,9 +3,10 @@
 The gallery is a folder: one subfolder per person (any number of photos of them), or one
 photo per person named after them (`Ada_Lovelace.jpg`), or both. Each probe photo is scored
 against every gallery photo by the Verifier, as `verify` scores a pair (the same face
-detection, framing, preprocessing and fusion); a person with several photos scores as the
-best of them. The best match is the probe's identity, or `unknown` when its score is not
-above the threshold (by default the one `verify` uses, chosen on validation pairs).
+detection, framing, preprocessing and fusion; the net embeds each photo once and its head
+scores every pair of embeddings); a person with several photos scores as the best of them.
+The best match is the probe's identity, or `unknown` when its score is not above the
+threshold (by default the one `verify` uses, chosen on validation pairs).
 
 With a gallery of N people, a person absent from it is compared N times, so the chance that
 one comparison passes the threshold by mistake grows roughly N-fold: raise `--threshold` for
@@ -15,7 +16,7 @@ large galleries.
 from pathlib import Path
 
 from .errors import LfwError
-from .photos import load_photos, photo_scores
+from .photos import cross_photo_scores, load_photos
 from .verification.verifier import Verifier
 
 IMAGES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
@@ -80,8 +81,10 @@ def identify(probes: list[Path], gallery: Path, card_path: Path, model_path: Pat
             raise LfwError(f"{gallery}: no usable photo of {name}: "
                            + "; ".join(loaded[p] for p in photos))
     good = [p for p in dict.fromkeys(probes) if not isinstance(loaded[p], str)]
-    pairs = [(probe, photo) for probe in good for photos in usable.values() for photo in photos]
-    scores = dict(zip(pairs, photo_scores(pairs, loaded, verifier), strict=True))
+    photos = [photo for person in usable.values() for photo in person]
+    grid = cross_photo_scores(good, photos, loaded, verifier)
+    scores = {(probe, photo): grid[i, j] for i, probe in enumerate(good)
+              for j, photo in enumerate(photos)}
     threshold = verifier.threshold if threshold is None else threshold
     results = []
     for probe in probes:

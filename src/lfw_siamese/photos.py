@@ -12,6 +12,7 @@ from .config import regions
 from .data.faces import Face, network_input
 from .errors import LfwError
 from .verification.faces import Faces
+from .verification.verifier import Pairs
 
 
 def load_photos(paths: list[Path], verifier, lfw_framed: bool, progress: bool,
@@ -58,6 +59,30 @@ def photo_scores(pairs, loaded: dict, verifier) -> np.ndarray:
     names = tuple([str(pair[i]) for pair in pairs] for i in (0, 1))
     pairs = verifier.image_pairs(left, right, faces=faces, names=names)
     return verifier.score(pairs)["fused"]
+
+
+def cross_photo_scores(probes: list, gallery: list, loaded: dict, verifier) -> np.ndarray:
+    """The `verifier`'s score of every (probe, gallery photo) pair of loaded photos, (P, G):
+    the net embeds each photo once (lfw_siamese.verification.embeddings), the descriptors
+    describe each once."""
+    if not probes or not gallery:
+        return np.empty((len(probes), len(gallery)))
+    net = None
+    if verifier.model is not None:
+        from .net.saving import load_model
+        from .verification.embeddings import cross_net_scores
+
+        net = cross_net_scores(load_model(verifier.model),
+                               *(np.stack([loaded[p][0] for p in side])
+                                 for side in (probes, gallery)), flipped=verifier.tta)
+    pairs = Pairs(None, net)
+    if verifier.descriptors:
+        photos = list(dict.fromkeys([*probes, *gallery]))
+        faces = Faces([str(p) for p in photos], {c: np.stack([loaded[p][1][c] for p in photos])
+                                                 for c in verifier.gray_crops})
+        pairs = Pairs(None, net, faces, np.repeat(faces.rows(probes), len(gallery)),
+                      np.tile(faces.rows(gallery), len(probes)))
+    return verifier.score(pairs)["fused"].reshape(len(probes), len(gallery))
 
 
 def describe(path: str, face: dict | None) -> str:
