@@ -45,6 +45,13 @@ def load_photos(paths: list[Path], verifier, lfw_framed: bool, progress: bool,
     return loaded
 
 
+def photo_faces(paths, loaded: dict, verifier) -> Faces:
+    """The set of the distinct loaded photos `paths` as the `verifier`'s descriptors see them."""
+    photos = list(dict.fromkeys(paths))
+    return Faces([str(p) for p in photos], {c: np.stack([loaded[p][1][c] for p in photos])
+                                            for c in verifier.gray_crops})
+
+
 def photo_scores(pairs, loaded: dict, verifier) -> np.ndarray:
     """The `verifier`'s score of each pair of loaded photos."""
     if not pairs:
@@ -53,9 +60,7 @@ def photo_scores(pairs, loaded: dict, verifier) -> np.ndarray:
     right = np.stack([loaded[b][0] for _, b in pairs])
     faces = None
     if verifier.descriptors:
-        photos = list(dict.fromkeys(path for pair in pairs for path in pair))
-        faces = Faces([str(p) for p in photos], {c: np.stack([loaded[p][1][c] for p in photos])
-                                                 for c in verifier.gray_crops})
+        faces = photo_faces([path for pair in pairs for path in pair], loaded, verifier)
     names = tuple([str(pair[i]) for pair in pairs] for i in (0, 1))
     pairs = verifier.image_pairs(left, right, faces=faces, names=names)
     return verifier.score(pairs)["fused"]
@@ -77,9 +82,7 @@ def cross_photo_scores(probes: list, gallery: list, loaded: dict, verifier) -> n
                                  for side in (probes, gallery)), flipped=verifier.tta)
     pairs = Pairs(None, net)
     if verifier.descriptors:
-        photos = list(dict.fromkeys([*probes, *gallery]))
-        faces = Faces([str(p) for p in photos], {c: np.stack([loaded[p][1][c] for p in photos])
-                                                 for c in verifier.gray_crops})
+        faces = photo_faces([*probes, *gallery], loaded, verifier)
         pairs = Pairs(None, net, faces, np.repeat(faces.rows(probes), len(gallery)),
                       np.tile(faces.rows(gallery), len(probes)))
     return verifier.score(pairs)["fused"].reshape(len(probes), len(gallery))
