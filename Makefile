@@ -60,7 +60,7 @@ table: setup
 	python scripts/grid.py table $(SET)
 
 # Experiments side by side, led by their results, in 120 columns.
-COMPARE_DROP := Created|threshold|.*eer|.*_at_0\.5|val\.accuracy|net\.(val\..*|test\.auc)|train\..*|time\..*|step|data/.*
+COMPARE_DROP := Created|threshold|.*eer|.*_at_0\.5|val\.accuracy|net\..*|train\..*|time\..*|step|data/.*|one_shot_20\.(net|descriptors|pixels)|rank1_all|dir_.*
 compare: setup
 	dvc exp show --only-changed --drop '$(COMPARE_DROP)'
 

@@ -26,7 +26,7 @@ COMPARE_DROP = re.search(r"^COMPARE_DROP := (.*)$", (ROOT / "Makefile").read_tex
                          re.MULTILINE).group(1)  # what `make compare` and the README drop
 TINY = {"image_size": 32, "filters": [8, 8, 16, 16], "dense_units": 16, "epochs": 1,
         "pairs_per_epoch": 256, "batch_size": 32, "lbp_cells": [4, 2], "lbp_crops": [120, 90],
-        "lbp_pca": 50, "val_pairs": 500}
+        "lbp_pca": 50, "val_pairs": 500, "identify_ways": [5, 20], "identify_trials": 100}
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +76,30 @@ def test_repro_writes_every_metric(project):
         assert (repo / "metrics/plots" / png).read_bytes()[:4] == b"\x89PNG"
     predictions = list(csv.DictReader(open(repo / "metrics/predictions.csv")))
     assert len(predictions) == val_pairs + 1000
+
+
+def test_identify_judges_the_evaluated_verifier_on_unseen_people(project):
+    """Every LFW-a image of the 963 pairsDevTest people, N-way trials for each N and the whole
+    gallery with each scorer, the CMC of the whole gallery and the open set, thresholds from
+    the validation people; the headline is the detail's."""
+    repo, _ = project
+    detail = json.loads((repo / "metrics/identify_detail.json").read_text())
+    assert detail["people"]["test"] == {"people": 963, "images": 2741, "repeated": 418}
+    assert set(detail["one_shot"]) == {"fused", "net", "descriptors", "pixels"}
+    for scorer, results in detail["one_shot"].items():
+        assert list(results) == ["5", "20", "963"]
+        assert all(r["trials"] == 100 and 0 <= r["low"] <= r["accuracy"] <= r["high"] <= 1
+                   for r in results.values())
+        cmc = detail["cmc"][scorer]
+        assert len(cmc) == 20 and cmc == sorted(cmc) and cmc[0] == results["963"]["accuracy"]
+        assert set(detail["open_set"][scorer]) == {"0.01", "0.001"}
+    headline = json.loads((repo / "metrics/identify.json").read_text())
+    assert headline["one_shot_20"] == {s: r["20"]["accuracy"] for s, r in detail["one_shot"].items()}
+    assert headline["rank1_all"] == detail["one_shot"]["fused"]["963"]["accuracy"]
+    assert headline["dir_far_1e-2"] == detail["open_set"]["fused"]["0.01"]["dir"]
+    with open(repo / "metrics/identify_cmc.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 20 and float(rows[0]["net"]) == pytest.approx(detail["cmc"]["net"][0], abs=1e-5)
 
 
 def test_training_people_are_neither_test_nor_validation_people(project):
@@ -206,7 +230,8 @@ def test_plots_are_declared(project):
     repo, env = project
     out = run(["dvc", "plots", "show", "--json"], repo, env).stdout
     for name in ("Loss", "Accuracy", "ROC", "Confusion (test)", "metrics/plots/training.png",
-                 "metrics/plots/misclassified.png", "metrics/plots/analysis/top_pairsDevTrain.png"):
+                 "metrics/plots/misclassified.png", "metrics/plots/analysis/top_pairsDevTrain.png",
+                 "Identification (CMC)", "metrics/plots/identify.png"):
         assert name in out
 
 

@@ -31,6 +31,9 @@ def write_run(repo, k: float):
         "metrics/confusion.csv": "actual,predicted\nsame,same\nsame,different\n"
                                  "different,different\n",
         "metrics/analysis/images_per_person.csv": f"images,people\n1,{4000 + k:.0f}\n2,779\n",
+        "metrics/identify_cmc.csv": "rank,fused,net,descriptors,pixels\n" + "".join(
+            f"{r},{0.4 + r * k / 10:.3f},{0.3 + r * k / 10:.3f},{0.35 + r * k / 10:.3f},"
+            f"{0.05 + r / 100:.3f}\n" for r in range(1, 6)),
     }
     for name, text in files.items():
         (repo / name).parent.mkdir(parents=True, exist_ok=True)

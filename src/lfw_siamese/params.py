@@ -29,7 +29,7 @@ from .verification.features import kinds
 PARAMS_FILE = Path("params.yaml")
 # The stages that read parameters, each with its own data/params/<stage>.json.
 STAGES = ("download", "prepare", "view2_prepare", "analyze", "regions", "describe", "train",
-          "evaluate", "view2_train", "view2_judge", "view2_report")
+          "evaluate", "identify", "view2_train", "view2_judge", "view2_report")
 
 
 @dataclass(frozen=True)
@@ -110,15 +110,16 @@ class Sizes:
     high: int
     example: str
     most: int = 4
+    low: int = 1
 
     def check(self, value):
         values = [value] if isinstance(value, int) else value
         if (isinstance(values, list | tuple) and 1 <= len(values) <= self.most
-                and all(isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= self.high
-                        for v in values)):
+                and all(isinstance(v, int) and not isinstance(v, bool)
+                        and self.low <= v <= self.high for v in values)):
             return tuple(values)
-        raise ValueError(f"an integer from 1 to {self.high}, or a list of up to {self.most} "
-                         f"(e.g. {self.example})")
+        raise ValueError(f"an integer from {self.low} to {self.high}, or a list of up to "
+                         f"{self.most} (e.g. {self.example})")
 
 
 def param(rule, *stages: str):
@@ -135,7 +136,7 @@ TRAINING_STAGES = ("train", "view2_train")
 # regions decodes the regions the descriptors may see (whether they are fused or not).
 DESCRIBING_STAGES = ("describe", "view2_judge")
 REGION_STAGES = ("regions", *DESCRIBING_STAGES)
-SPLIT_STAGES = ("prepare", "analyze")
+SPLIT_STAGES = ("prepare", "analyze", "identify")
 # Sizes are bounded by the machine's memory (budget.py); counts of passes by a generous cap.
 MAX_EPOCHS = 100_000
 MAX_SEED = 2**32 - 1
@@ -190,6 +191,10 @@ class Params(Derived):
     lbp_cells: tuple[int, ...] = param(Sizes(32, "[8, 6]"), *DESCRIBING_STAGES)
     lbp_crops: tuple[int, ...] = param(Sizes(250, "[120, 90]"), *REGION_STAGES)
     lbp_pca: int = param(Number(int, 1), *DESCRIBING_STAGES)
+    # one-shot identification
+    identify_ways: tuple[int, ...] = param(Sizes(100_000, "[5, 20]", most=8, low=2), "identify")
+    identify_trials: int = param(Number(int, 10, 1_000_000), "identify")
+    identify_seed: int = param(Number(int, 0, MAX_SEED), "identify")
 
     def replace(self, **changes) -> "Params":
         """A checked copy with some values changed (e.g. `p.replace(epochs=1)`)."""

@@ -12,7 +12,7 @@ from .config import regions
 from .data.faces import Face, network_input
 from .errors import LfwError
 from .verification.faces import Faces
-from .verification.verifier import Pairs
+from .verification.grid import Grid, score_grid
 
 
 def load_photos(paths: list[Path], verifier, lfw_framed: bool, progress: bool,
@@ -69,9 +69,10 @@ def photo_scores(pairs, loaded: dict, verifier) -> np.ndarray:
 def cross_photo_scores(probes: list, gallery: list, loaded: dict, verifier) -> np.ndarray:
     """The `verifier`'s score of every (probe, gallery photo) pair of loaded photos, (P, G):
     the net embeds each photo once (lfw_siamese.verification.embeddings), the descriptors
-    describe each once."""
+    describe each once (lfw_siamese.verification.grid)."""
+    shape = (len(probes), len(gallery))
     if not probes or not gallery:
-        return np.empty((len(probes), len(gallery)))
+        return np.empty(shape)
     net = None
     if verifier.model is not None:
         from .net.saving import load_model
@@ -80,12 +81,11 @@ def cross_photo_scores(probes: list, gallery: list, loaded: dict, verifier) -> n
         net = cross_net_scores(load_model(verifier.model),
                                *(np.stack([loaded[p][0] for p in side])
                                  for side in (probes, gallery)), flipped=verifier.tta)
-    pairs = Pairs(None, net)
+    grid = Grid(shape, net)
     if verifier.descriptors:
         faces = photo_faces([*probes, *gallery], loaded, verifier)
-        pairs = Pairs(None, net, faces, np.repeat(faces.rows(probes), len(gallery)),
-                      np.tile(faces.rows(gallery), len(probes)))
-    return verifier.score(pairs)["fused"].reshape(len(probes), len(gallery))
+        grid = Grid(shape, net, faces, faces.rows(probes), faces.rows(gallery))
+    return score_grid(verifier, grid)["fused"]
 
 
 def describe(path: str, face: dict | None) -> str:
