@@ -118,8 +118,9 @@ def test_a_fold_fuses_on_its_calibration_fold_and_records_the_fused_test_scores(
 def test_a_descriptor_parameter_re_runs_the_judges_only_and_restored_restores_them(
         synthetic, tmp_path):
     """A descriptor parameter makes the ten judges stale and no training; two folds re-judged
-    on it change, and with the value restored, only they are stale and re-judge to their
-    results before (the other eight are the same case: judging is deterministic)."""
+    on it change, and with the value restored, only they (and the report) are stale and
+    re-judge to their results before (the other eight are the same case: judging is
+    deterministic)."""
     there, env = clone(synthetic, tmp_path)
     before = {k: (there / f"metrics/view2/fold_{k}.json").read_text() for k in (1, 2)}
     params = (there / "params.yaml").read_text()
@@ -135,7 +136,7 @@ def test_a_descriptor_parameter_re_runs_the_judges_only_and_restored_restores_th
     (there / "params.yaml").write_text(params)
     run(["dvc", "repro", "check_params"], there, env)
     stale = json.loads(run(["dvc", "status", "--json", "view2/dvc.yaml"], there, env).stdout)
-    assert sorted(stale) == judges
+    assert sorted(stale) == [*judges, "view2/dvc.yaml:report"]  # two folds' results changed
     out = run(["dvc", "repro", "view2/dvc.yaml"], there, env).stdout
     assert out.count("Running stage 'view2/dvc.yaml:judge@") == 2 and "train@" not in out
     for k in (1, 2):  # the same results; only the time it took differs
