@@ -14,6 +14,9 @@ each N of `identify_ways` and the whole gallery (`identify_trials` seeded trials
 same trials for every scorer, with 95% intervals); the closed-set CMC curve over the whole
 gallery; the open-set detection and identification rate at false alarm rates 1% and 0.1%,
 thresholds chosen on the validation people.
+Also the threshold of each per-comparison false accept rate (FAR) from 1e-6 to 1, on every
+pair of two validation people's images (the Verifier's scores): data/thresholds.json, which
+`lfw-siamese identify --far F` reads.
 Writes metrics/identify.json (the headline: 20-way one-shot accuracy of each scorer; the
 Verifier's whole-gallery rank-1 accuracy and its DIR at FAR 1e-2 and 1e-3),
 metrics/identify_detail.json (everything), metrics/identify_cmc.csv and
@@ -21,18 +24,21 @@ metrics/plots/identify.png.
 """
 
 import time
+from pathlib import Path
 
 import numpy as np
 
 from lfw_siamese.config import stage_params
 from lfw_siamese.errors import run_stage
-from lfw_siamese.fsutil import write_csv, write_json
+from lfw_siamese.fsutil import sha256_file, write_csv, write_json
 from lfw_siamese.paths import CARD, METRICS, PAIR_LISTS, PAIRS, PLOTS
 
 HEADLINE_WAYS = 20
 FARS = (0.01, 0.001)
 OPEN_SET_ROUNDS = 10
 CMC_RANKS = 20
+THRESHOLDS = Path("data/thresholds.json")  # `identify --far`: per-comparison thresholds
+TABLE_FARS = tuple(float(f"{10 ** (e / 4):.3g}") for e in range(-24, 1))  # 1e-6 .. 1
 SCORERS = ("fused", "net", "descriptors", "pixels")  # the columns of the CMC table
 
 
@@ -96,6 +102,11 @@ def main() -> None:
             str(far): {"threshold": chosen.threshold(far), **judged.at(chosen.threshold(far))}
             for far in FARS}
     write_outputs(report, len(test), ways)
+    impostors = ident.impostor_scores(scores["val"][next(iter(scores["val"]))], groups["val"])
+    write_json(THRESHOLDS, {
+        "card_sha256": sha256_file(CARD), "people": len(groups["val"]),
+        "impostor_pairs": len(impostors), "far": list(TABLE_FARS),
+        "threshold": [float(t) for t in ident.far_thresholds(impostors, TABLE_FARS)]})
     print(f"identified in {time.perf_counter() - start:.0f} s")
 
 

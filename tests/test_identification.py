@@ -103,3 +103,11 @@ def test_the_net_scores_a_grid_from_one_embedding_per_image_as_it_scores_pairs(h
     assert np.allclose(grid.plain.ravel(), pairs.plain, atol=1e-5)
     assert np.allclose(grid.flipped.ravel(), pairs.flipped, atol=1e-5)
 
+
+
+def test_per_comparison_thresholds_count_each_impostor_pair_once():
+    group = ident.Group(np.array([0, 0, 1, 2]))
+    scores = np.arange(16.0).reshape(4, 4)
+    impostors = ident.impostor_scores(scores, group)
+    assert sorted(impostors) == [2, 3, 6, 7, 11]  # (0,2) (0,3) (1,2) (1,3) (2,3)
+    assert list(ident.far_thresholds(impostors, [0, 0.2, 0.5, 1])) == [11, 7, 6, 2]

@@ -138,3 +138,29 @@ def test_the_gallery_is_embedded_once_then_read_from_its_cache_until_a_photo_cha
     elsewhere = tmp_path / "mine.npz"
     assert run(trained, probes[0], "--gallery", gallery, "--cache", elsewhere) == 0
     assert elsewhere.is_file() and list(cache_home.rglob("*.npz")) == cached
+
+
+def test_far_picks_the_threshold_measured_on_validation_people(trained, gallery, capsys):
+    from lfw_siamese.fsutil import sha256_file
+
+    card = trained / "verifier.json"
+    table = trained / "thresholds.json"
+    probe = gallery / "Bob.jpg"
+    assert run(trained, probe, "--gallery", gallery, "--far", 0.001) == 2
+    assert "thresholds.json: not found: --far needs the stage identify's thresholds: run " \
+           "`dvc repro identify`" in capsys.readouterr().err
+    table.write_text(json.dumps({"card_sha256": sha256_file(card), "impostor_pairs": 1000,
+                                 "far": [0.001, 0.01], "threshold": [0.9, 0.7]}))
+    try:
+        assert run(trained, probe, "--gallery", gallery, "--far", 0.00316228, "--json") == 0
+        assert json.loads(capsys.readouterr().out)[0]["threshold"] == pytest.approx(0.8)
+        assert run(trained, probe, "--gallery", gallery, "--far", 0.1) == 2
+        assert "--far 0.1: the thresholds are measured for false accept rates from 0.001 to " \
+               "0.01 (1,000 pairs)" in capsys.readouterr().err
+        table.write_text(json.dumps({"card_sha256": "0" * 64, "far": [0.001], "threshold": [1]}))
+        assert run(trained, probe, "--gallery", gallery, "--far", 0.001) == 2
+        assert "measured for another card than" in capsys.readouterr().err
+        with pytest.raises(SystemExit):
+            run(trained, probe, "--gallery", gallery, "--far", 0.001, "--threshold", 0.5)
+    finally:
+        table.unlink()

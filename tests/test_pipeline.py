@@ -97,6 +97,11 @@ def test_identify_judges_the_evaluated_verifier_on_unseen_people(project):
     assert headline["one_shot_20"] == {s: r["20"]["accuracy"] for s, r in detail["one_shot"].items()}
     assert headline["rank1_all"] == detail["one_shot"]["fused"]["963"]["accuracy"]
     assert headline["dir_far_1e-2"] == detail["open_set"]["fused"]["0.01"]["dir"]
+    thresholds = json.loads((repo / "data/thresholds.json").read_text())  # for identify --far
+    assert thresholds["card_sha256"] == hashlib.sha256((repo / "data/verifier.json").read_bytes()).hexdigest()
+    assert thresholds["far"][0] == 1e-6 and thresholds["far"][-1] == 1
+    assert thresholds["threshold"] == sorted(thresholds["threshold"], reverse=True)
+    assert thresholds["people"] == detail["people"]["val"]["people"]
     with open(repo / "metrics/identify_cmc.csv") as f:
         rows = list(csv.DictReader(f))
     assert len(rows) == 20 and float(rows[0]["net"]) == pytest.approx(detail["cmc"]["net"][0], abs=1e-5)

@@ -3,7 +3,7 @@ pipeline's trained model.
 
     lfw-siamese verify a.jpg b.jpg [--json] [--all-faces | --lfw-framed]
     lfw-siamese verify --pairs pairs.csv [--json] [--stop-on-error]   # columns left,right
-    lfw-siamese identify PROBE... --gallery DIR [--top K] [--threshold T] [--json]
+    lfw-siamese identify PROBE... --gallery DIR [--top K] [--threshold T | --far F] [--json]
                          [--cache FILE | --no-cache]
 
 The model (data/model.keras), the LBP descriptors fused with it (data/descriptor.npz) and
@@ -32,7 +32,7 @@ from .backend import configure_environment
 from .data.faces import Face
 from .errors import LfwError
 from .identify import __doc__ as identify_doc
-from .identify import identify
+from .identify import far_threshold, identify
 from .paths import CARD
 from .photos import describe, load_photos, photo_scores
 from .verification.verifier import Verifier
@@ -138,8 +138,10 @@ def identify_command(args, parser) -> int:
     if args.top < 1:
         parser.error("--top: at least 1")
     try:
-        results, notes = identify(args.probes, args.gallery, find_card(args.card), args.model,
-                                  args.top, args.threshold, args.lfw_framed,
+        card = find_card(args.card)
+        threshold = args.threshold if args.far is None else far_threshold(card, args.far)
+        results, notes = identify(args.probes, args.gallery, card, args.model,
+                                  args.top, threshold, args.lfw_framed,
                                   progress=len(args.probes) > 1,
                                   cache=False if args.no_cache else args.cache or True)
     except LfwError as exc:
@@ -185,8 +187,13 @@ def main(argv=None) -> int:
     i.add_argument("--gallery", type=Path, required=True,
                    help="a folder: one subfolder of photos, or one photo, per person")
     i.add_argument("--top", type=int, default=1, help="best people listed per probe")
-    i.add_argument("--threshold", type=float,
-                   help="the score a match must pass (default: the card's, as verify)")
+    limit = i.add_mutually_exclusive_group()
+    limit.add_argument("--threshold", type=float,
+                       help="the score a match must pass (default: the card's, as verify)")
+    limit.add_argument("--far", type=float, metavar="F",
+                       help="the threshold that a share F of comparisons of two different "
+                            "people pass (measured on validation people by `dvc repro "
+                            "identify`), e.g. 0.001")
     for option in ("--model", "--card"):
         i.add_argument(option, type=Path, help=f"as for verify ({option[2:]})")
     i.add_argument("--json", action="store_true", help="print JSON")

@@ -6,7 +6,9 @@ against every gallery photo by the Verifier, as `verify` scores a pair (the same
 detection, framing, preprocessing and fusion; the net embeds each photo once and its head
 scores every pair of embeddings); a person with several photos scores as the best of them.
 The best match is the probe's identity, or `unknown` when its score is not above the
-threshold (by default the one `verify` uses, chosen on validation pairs).
+threshold: by default the one `verify` uses, chosen on validation pairs; `--far F` takes
+the score that a share F of comparisons between two different people pass, measured on the
+validation people (the stage identify); or `--threshold T`.
 
 The gallery is embedded once: its vectors (each photo's net embeddings and descriptor
 projections) are cached in the user's cache folder ($XDG_CACHE_HOME or ~/.cache, under
@@ -18,11 +20,13 @@ one comparison passes the threshold by mistake grows roughly N-fold: raise `--th
 large galleries.
 """
 
+import json
 from pathlib import Path
 
 import numpy as np
 
 from .errors import LfwError
+from .fsutil import sha256_file
 from .gallery import default_cache, load_gallery
 from .photos import embed_photos, load_photos
 from .verification.grid import cross_scores
@@ -132,6 +136,28 @@ class Identifier:
             results.append({"probe": str(probe), "identity": identity, "matches": matches,
                             "threshold": threshold, "error": None})
         return results
+
+
+def far_threshold(card: Path, far: float) -> float:
+    """The threshold at which a share `far` of comparisons between two different people pass,
+    measured by the stage identify on every pair of the validation people's images
+    (data/thresholds.json beside the card), interpolated on a log scale of the rate."""
+    path = card.parent / "thresholds.json"
+    try:
+        table = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise LfwError(f"{path}: not found: --far needs the stage identify's thresholds: run "
+                       "`dvc repro identify`") from None
+    except json.JSONDecodeError as exc:
+        raise LfwError(f"{path}: not valid JSON ({exc}): run `dvc repro identify`") from None
+    if table.get("card_sha256") != sha256_file(card):
+        raise LfwError(f"{path}: measured for another card than {card}: run "
+                       "`dvc repro identify`")
+    fars = np.array(table["far"])
+    if not fars[0] <= far <= fars[-1]:
+        raise LfwError(f"--far {far}: the thresholds are measured for false accept rates from "
+                       f"{fars[0]:g} to {fars[-1]:g} ({table['impostor_pairs']:,} pairs)")
+    return float(np.interp(np.log10(far), np.log10(fars), table["threshold"]))
 
 
 def identify(probes: list[Path], gallery: Path, card_path: Path, model_path: Path | None = None,

@@ -143,3 +143,17 @@ def unseen_people(counts: dict[str, int], dev_train, dev_test, p) -> dict[str, P
                            stratified=p.split == "stratified")[1]
     return {"val": People(person_images(val, counts)),
             "test": People(person_images(test, counts))}
+
+
+def impostor_scores(scores: np.ndarray, group: Group) -> np.ndarray:
+    """The scores of every pair of two different people's images of a group, each pair once."""
+    upper = np.triu(np.ones(scores.shape, bool), 1)
+    return scores[upper & (group.person[:, None] != group.person[None, :])]
+
+
+def far_thresholds(impostors: np.ndarray, fars: np.ndarray) -> np.ndarray:
+    """For each false accept rate F, the lowest threshold that at most a share F of the
+    impostor pairs' scores pass."""
+    ordered = np.sort(impostors)[::-1]
+    index = np.minimum(np.floor(np.asarray(fars) * len(ordered)).astype(int), len(ordered) - 1)
+    return ordered[index]
