@@ -8,7 +8,9 @@ set the open-set thresholds. Every image of a group is scored against every othe
 - `descriptors`: the descriptors alone (e.g. the LBP ones), fused by a logistic regression
   fitted on the validation pairs (data/pairs/val.npz), with no net;
 - `pixels`: nearest neighbour on the net's input pixels (minus the squared L2 distance), the
-  baseline of Koch et al.
+  baseline of Koch et al.;
+- `vector_form`: the Verifier's score as one vector per face (lfw_siamese.verification.
+  vectors), with how often it names the same person as the Verifier's exact score.
 From those scores (lfw_siamese.verification.identification): N-way one-shot accuracy for
 each N of `identify_ways` and the whole gallery (`identify_trials` seeded trials each, the
 same trials for every scorer, with 95% intervals); the closed-set CMC curve over the whole
@@ -101,6 +103,10 @@ def main() -> None:
         report["open_set"][scorer] = {
             str(far): {"threshold": chosen.threshold(far), **judged.at(chosen.threshold(far))}
             for far in FARS}
+    if "vector_form" in scores["test"]:
+        report["vector_form_agreement"] = ident.top_agreement(
+            scores["test"][next(iter(scores["test"]))], scores["test"]["vector_form"], test,
+            OPEN_SET_ROUNDS, np.random.default_rng([p.identify_seed, 2]))
     write_outputs(report, len(test), ways)
     impostors = ident.impostor_scores(scores["val"][next(iter(scores["val"]))], groups["val"])
     write_json(THRESHOLDS, {
@@ -119,7 +125,7 @@ def write_outputs(report: dict, everyone: int, ways: list[int]) -> None:
     headline = {}
     if str(HEADLINE_WAYS) in one_shot[first]:
         headline[f"one_shot_{HEADLINE_WAYS}"] = {s: r[str(HEADLINE_WAYS)]["accuracy"]
-                                                 for s, r in one_shot.items()}
+                                                 for s, r in one_shot.items() if s in SCORERS}
     headline["rank1_all"] = one_shot[first][str(everyone)]["accuracy"]
     headline |= {f"dir_far_{far:.0e}".replace("e-0", "e-"): open_set[first][str(far)]["dir"]
                  for far in FARS}
@@ -128,7 +134,9 @@ def write_outputs(report: dict, everyone: int, ways: list[int]) -> None:
     write_csv(METRICS / "identify_cmc.csv", ["rank", *SCORERS],  # "": not scored
               [(k + 1, *(f"{cmc[s][k]:.5f}" if s in cmc else "" for s in SCORERS))
                for k in range(len(next(iter(cmc.values()))))])
-    identification(one_shot, cmc, everyone, PLOTS / "identify.png")
+    shown = [s for s in SCORERS if s in one_shot]
+    identification({s: one_shot[s] for s in shown}, {s: cmc[s] for s in shown}, everyone,
+                   PLOTS / "identify.png")
     for scorer, results in one_shot.items():
         shown = [f"{n if int(n) != everyone else 'all'}-way {r['accuracy']:.3f}"
                  for n, r in results.items() if int(n) in (*ways, everyone)]

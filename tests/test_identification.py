@@ -111,3 +111,33 @@ def test_per_comparison_thresholds_count_each_impostor_pair_once():
     impostors = ident.impostor_scores(scores, group)
     assert sorted(impostors) == [2, 3, 6, 7, 11]  # (0,2) (0,3) (1,2) (1,3) (2,3)
     assert list(ident.far_thresholds(impostors, [0, 0.2, 0.5, 1])) == [11, 7, 6, 2]
+
+
+def test_the_vector_form_is_the_fused_score_without_flips(fitted):  # noqa: F811
+    """One vector per face whose inner product (plus a constant) is the fused logit: exact
+    for a cosine head without test-time flips; with flips, close."""
+    from dataclasses import replace
+
+    from lfw_siamese.net.model import build_siamese
+    from lfw_siamese.verification.embeddings import embeddings
+    from lfw_siamese.verification.grid import Embedded, cross_scores
+    from lfw_siamese.verification.vectors import face_vectors, vector_scores
+
+    verifier, _ = fitted
+    model = build_siamese(image_size=32, channels=1, filters=[4, 8, 8, 8], dense_units=8,
+                          batch_norm=False, twin="lean", head="cosine")
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (10, 32, 32, 1)).astype("float32") / 255
+
+    def faces(rows, flipped):
+        return Embedded(embeddings(model, images[rows], flipped),
+                        tuple(rng.normal(size=(len(rows), 8)) for _ in verifier.descriptors))
+
+    plain = replace(verifier, tta=False)
+    probes, gallery = faces(np.arange(4), False), faces(np.arange(4, 10), False)
+    exact = cross_scores(plain, model, probes, gallery)
+    assert np.allclose(vector_scores(plain, model, probes, gallery), exact, atol=1e-6)
+    assert face_vectors(plain, model, probes, True).shape == (4, 8 + 8 * 2)
+    probes, gallery = faces(np.arange(4), True), faces(np.arange(4, 10), True)
+    exact = cross_scores(verifier, model, probes, gallery)
+    assert np.allclose(vector_scores(verifier, model, probes, gallery), exact, atol=0.02)

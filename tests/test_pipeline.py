@@ -85,7 +85,8 @@ def test_identify_judges_the_evaluated_verifier_on_unseen_people(project):
     repo, _ = project
     detail = json.loads((repo / "metrics/identify_detail.json").read_text())
     assert detail["people"]["test"] == {"people": 963, "images": 2741, "repeated": 418}
-    assert set(detail["one_shot"]) == {"fused", "net", "descriptors", "pixels"}
+    assert set(detail["one_shot"]) == {"fused", "net", "descriptors", "pixels", "vector_form"}
+    assert 0.5 < detail["vector_form_agreement"] <= 1
     for scorer, results in detail["one_shot"].items():
         assert list(results) == ["5", "20", "963"]
         assert all(r["trials"] == 100 and 0 <= r["low"] <= r["accuracy"] <= r["high"] <= 1

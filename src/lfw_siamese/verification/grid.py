@@ -91,24 +91,30 @@ def group_scores(verifier, alone, model, images: np.ndarray, faces: Faces | None
     """Every image of a group (`images`, as the net sees them; their faces `files` in the
     set `faces`) scored against every other, (M, M) per scorer: the `verifier`'s (`fused`
     when it has descriptors), the net alone (`net`), the descriptors alone fused by the
-    fitted verifier `alone` (`descriptors`), and `pixels` (minus the squared L2 distance of
-    the images)."""
-    shape = (len(images), len(images))
-    net = None
-    if model is not None:
-        from .embeddings import embeddings, grid_scores
+    fitted verifier `alone` (`descriptors`), the `verifier`'s in vector form (`vector_form`,
+    lfw_siamese.verification.vectors; with a cosine head) and `pixels` (minus the squared L2
+    distance of the images)."""
+    from .embeddings import embeddings, grid_scores
 
-        plain, mirrored = embeddings(model, images, flipped=verifier.tta)
+    embedded = Embedded(embeddings(model, images, verifier.tta) if model is not None else None,
+                        projections(verifier.descriptors, faces, faces.rows(files))
+                        if faces is not None else ())
+    net = None
+    if embedded.net is not None:
+        plain, mirrored = embedded.net
         net = NetScores(grid_scores(model, plain, plain),
                         grid_scores(model, mirrored, mirrored) if verifier.tta else None)
-    vectors = projections(verifier.descriptors, faces, faces.rows(files)) if faces else ()
-    grid = Grid(shape, net, vectors, vectors)
+    grid = Grid((len(images), len(images)), net, embedded.vectors, embedded.vectors)
     scored = score_grid(verifier, grid)
     out = {"fused": scored["fused"]} if verifier.descriptors else {}
     if scored["net"] is not None:
         out["net"] = scored["net"]
     if alone is not None:
         out["descriptors"] = score_grid(alone, grid)["fused"]
+    if model is None or any(layer.name == "cosine" for layer in model.layers):
+        from .vectors import vector_scores
+
+        out["vector_form"] = vector_scores(verifier, model, embedded, embedded)
     flat = images.reshape(len(images), -1).astype(np.float64)
     squares = np.einsum("ij,ij->i", flat, flat)
     out["pixels"] = 2 * flat @ flat.T - squares[:, None] - squares[None, :]

@@ -96,23 +96,40 @@ class OpenSet:
                 "far": float(np.mean(self.impostor > threshold))}
 
 
-def open_set(scores: np.ndarray, group: Group, rounds: int, rng: np.random.Generator) -> OpenSet:
-    """`rounds` open-set trials, each with its own draw of the gallery image of each person
-    with two or more images."""
+def gallery_draws(group: Group, rounds: int, rng: np.random.Generator):
+    """`rounds` draws of a gallery of one image of each person with two or more images: per
+    round, the gallery images (one per person), the probes (their other images) and each
+    probe's person's column in the gallery."""
     repeated = group.repeated
-    single = group.order[group.start[group.count == 1]]
     probes_of = [group.images(i) for i in repeated]
-    genuine, right, impostor = [], [], []
+    owner = np.repeat(np.arange(len(repeated)), group.count[repeated] - 1)
     for _ in range(rounds):
         shown = group.draw(repeated, rng)
         probes = np.concatenate([rows[rows != s] for rows, s in zip(probes_of, shown,
                                                                    strict=True)])
-        owner = np.repeat(np.arange(len(repeated)), group.count[repeated] - 1)
+        yield shown, probes, owner
+
+
+def open_set(scores: np.ndarray, group: Group, rounds: int, rng: np.random.Generator) -> OpenSet:
+    """`rounds` open-set trials, each with its own draw of the gallery image of each person
+    with two or more images."""
+    single = group.order[group.start[group.count == 1]]
+    genuine, right, impostor = [], [], []
+    for shown, probes, owner in gallery_draws(group, rounds, rng):
         against = scores[probes][:, shown]
         genuine.append(against.max(1))
         right.append(against.argmax(1) == owner)
         impostor.append(scores[single][:, shown].max(1))
     return OpenSet(*(np.concatenate(x) for x in (genuine, right, impostor)))
+
+
+def top_agreement(a: np.ndarray, b: np.ndarray, group: Group, rounds: int,
+                  rng: np.random.Generator) -> float:
+    """The share of probes whose best match in a gallery (one image of each person with two or
+    more) is the same person by the scores `a` and by `b`, over `rounds` draws."""
+    same = [a[probes][:, shown].argmax(1) == b[probes][:, shown].argmax(1)
+            for shown, probes, _ in gallery_draws(group, rounds, rng)]
+    return float(np.mean(np.concatenate(same)))
 
 
 class People(Group):
