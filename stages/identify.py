@@ -101,7 +101,7 @@ def main() -> None:
 
 def write_outputs(report: dict, everyone: int, ways: list[int]) -> None:
     """The headline, the detail, the CMC table and the plot; a summary printed."""
-    from lfw_siamese.plots import identification
+    from lfw_siamese.plots_identify import identification
 
     one_shot, cmc, open_set = report["one_shot"], report["cmc"], report["open_set"]
     first = next(iter(one_shot))  # the Verifier's own scores

@@ -7,7 +7,7 @@ import pytest
 from lfw_siamese.net.inference import NetScores, net_scores
 from lfw_siamese.verification import identification as ident
 from lfw_siamese.verification.embeddings import cross_net_scores
-from lfw_siamese.verification.grid import Grid, score_grid
+from lfw_siamese.verification.grid import Grid, projections, score_grid
 from lfw_siamese.verification.verifier import Pairs
 
 from .test_verifier import fitted  # noqa: F401  (a fused verifier, fitted)
@@ -73,8 +73,10 @@ def test_a_grid_of_pairs_is_scored_as_the_same_pairs_are(fitted):  # noqa: F811
     probes, gallery = np.arange(0, 48, 5), np.arange(48)
     rng = np.random.default_rng(3)
     plain, flipped = rng.random((2, len(probes), len(gallery)))
-    grid = Grid((len(probes), len(gallery)), NetScores(plain, flipped), held_out.faces, probes,
-                gallery)
+    descriptors = verifier.descriptors
+    grid = Grid((len(probes), len(gallery)), NetScores(plain, flipped),
+                projections(descriptors, held_out.faces, probes),
+                projections(descriptors, held_out.faces, gallery))
     left, right = np.repeat(probes, len(gallery)), np.tile(gallery, len(probes))
     pairs = Pairs(None, NetScores(plain.ravel(), flipped.ravel()), held_out.faces, left, right)
     by_grid, by_pairs = score_grid(verifier, grid), verifier.score(pairs)

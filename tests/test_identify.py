@@ -30,6 +30,13 @@ def gallery(tmp_path):
     return root
 
 
+@pytest.fixture(autouse=True)
+def cache_home(tmp_path, monkeypatch):
+    """The user's cache folder, here a temporary one."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache-home"))
+    return tmp_path / "cache-home"
+
+
 def run(trained, *argv):
     return main(["identify", "--model", str(trained / "model.keras"), "--card",
                  str(trained / "verifier.json"), "--lfw-framed", *map(str, argv)])
@@ -106,3 +113,28 @@ def test_the_gallery_scores_are_verifys_pair_scores(trained, gallery, tmp_path, 
             best = max(verify([(probe, p)], model, card, lfw_framed=True)[0]["score"]
                        for p in photos)
             assert match["score"] == pytest.approx(best, abs=1e-5)
+
+
+def test_the_gallery_is_embedded_once_then_read_from_its_cache_until_a_photo_changes(
+        trained, gallery, tmp_path, cache_home):
+    from lfw_siamese.identify import identify
+
+    card, model = trained / "verifier.json", trained / "model.keras"
+    inside = sorted(gallery.rglob("*"))
+    probes = [photo(tmp_path / "p.jpg", 8), gallery / "Bob.jpg"]
+    first, notes = identify(probes, gallery, card, model, top=3, lfw_framed=True)
+    cached = list(cache_home.rglob("*.npz"))
+    assert len(cached) == 1 and f"the gallery's 4 photos cached in {cached[0]}" in notes
+    again, notes = identify(probes, gallery, card, model, top=3, lfw_framed=True)
+    assert again == first and f"the gallery's 4 photos from the cache {cached[0]}" in notes
+    uncached, notes = identify(probes, gallery, card, model, top=3, lfw_framed=True,
+                               cache=False)
+    assert uncached == first and not any("cache" in n for n in notes)
+    assert sorted(gallery.rglob("*")) == inside  # nothing written in the gallery
+    photo(gallery / "Bob.jpg", 30)  # Bob's photo replaced
+    changed, notes = identify(probes, gallery, card, model, top=3, lfw_framed=True)
+    assert any("was out of date (photos, model or card changed): rebuilt" in n for n in notes)
+    assert changed[1]["matches"] != first[1]["matches"]  # Bob's new photo scored
+    elsewhere = tmp_path / "mine.npz"
+    assert run(trained, probes[0], "--gallery", gallery, "--cache", elsewhere) == 0
+    assert elsewhere.is_file() and list(cache_home.rglob("*.npz")) == cached

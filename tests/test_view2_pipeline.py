@@ -117,26 +117,30 @@ def test_a_fold_fuses_on_its_calibration_fold_and_records_the_fused_test_scores(
 
 def test_a_descriptor_parameter_re_runs_the_judges_only_and_restored_restores_them(
         synthetic, tmp_path):
+    """A descriptor parameter makes the ten judges stale and no training; two folds re-judged
+    on it change, and with the value restored, only they are stale and re-judge to their
+    results before (the other eight are the same case: judging is deterministic)."""
     there, env = clone(synthetic, tmp_path)
-    before = {k: (there / f"metrics/view2/fold_{k}.json").read_text()
-              for k in range(1, FOLDS + 1)}
+    before = {k: (there / f"metrics/view2/fold_{k}.json").read_text() for k in (1, 2)}
     params = (there / "params.yaml").read_text()
     (there / "params.yaml").write_text(params.replace("lbp_pca: 16", "lbp_pca: 12"))
     run(["dvc", "repro", "check_params"], there, env)
     stale = json.loads(run(["dvc", "status", "--json", "view2/dvc.yaml"], there, env).stdout)
     assert sorted(stale) == sorted(f"view2/dvc.yaml:judge@{k}" for k in range(1, FOLDS + 1))
-    out = run(["dvc", "repro", "view2/dvc.yaml"], there, env).stdout
-    assert out.count("Running stage 'view2/dvc.yaml:judge@") == FOLDS
+    judges = ["view2/dvc.yaml:judge@1", "view2/dvc.yaml:judge@2"]
+    out = run(["dvc", "repro", *judges], there, env).stdout
+    assert out.count("Running stage 'view2/dvc.yaml:judge@") == 2
     assert "Running stage 'view2/dvc.yaml:train@" not in out
-    assert any((there / f"metrics/view2/fold_{k}.json").read_text() != before[k]
-               for k in range(1, FOLDS + 1))
+    assert any((there / f"metrics/view2/fold_{k}.json").read_text() != before[k] for k in (1, 2))
     (there / "params.yaml").write_text(params)
     run(["dvc", "repro", "check_params"], there, env)
-    run(["dvc", "repro", "view2/dvc.yaml"], there, env)
-    after = {k: json.loads((there / f"metrics/view2/fold_{k}.json").read_text())
-             for k in range(1, FOLDS + 1)}
-    for k, fold in after.items():  # the same results; only the time it took differs
-        assert {**fold, "judge_seconds": 0} == {**json.loads(before[k]), "judge_seconds": 0}
+    stale = json.loads(run(["dvc", "status", "--json", "view2/dvc.yaml"], there, env).stdout)
+    assert sorted(stale) == judges
+    out = run(["dvc", "repro", "view2/dvc.yaml"], there, env).stdout
+    assert out.count("Running stage 'view2/dvc.yaml:judge@") == 2 and "train@" not in out
+    for k in (1, 2):  # the same results; only the time it took differs
+        after = json.loads((there / f"metrics/view2/fold_{k}.json").read_text())
+        assert {**after, "judge_seconds": 0} == {**json.loads(before[k]), "judge_seconds": 0}
 
 
 def test_a_reworded_refusal_makes_no_fold_stale(synthetic):

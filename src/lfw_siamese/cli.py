@@ -4,6 +4,7 @@ pipeline's trained model.
     lfw-siamese verify a.jpg b.jpg [--json] [--all-faces | --lfw-framed]
     lfw-siamese verify --pairs pairs.csv [--json] [--stop-on-error]   # columns left,right
     lfw-siamese identify PROBE... --gallery DIR [--top K] [--threshold T] [--json]
+                         [--cache FILE | --no-cache]
 
 The model (data/model.keras), the LBP descriptors fused with it (data/descriptor.npz) and
 their card (data/verifier.json, written by the evaluate stage: preprocessing, test-time
@@ -139,7 +140,8 @@ def identify_command(args, parser) -> int:
     try:
         results, notes = identify(args.probes, args.gallery, find_card(args.card), args.model,
                                   args.top, args.threshold, args.lfw_framed,
-                                  progress=len(args.probes) > 1)
+                                  progress=len(args.probes) > 1,
+                                  cache=False if args.no_cache else args.cache or True)
     except LfwError as exc:
         print(f"lfw-siamese identify: {exc}", file=sys.stderr)
         return 2
@@ -190,6 +192,12 @@ def main(argv=None) -> int:
     i.add_argument("--json", action="store_true", help="print JSON")
     i.add_argument("--lfw-framed", action="store_true",
                    help="the photos are framed like LFW's already: no face detection")
+    cache = i.add_mutually_exclusive_group()
+    cache.add_argument("--cache", type=Path, metavar="FILE",
+                       help="where the gallery's vectors are cached (default: a file of the "
+                            "user's cache folder)")
+    cache.add_argument("--no-cache", action="store_true",
+                       help="embed the gallery afresh and cache nothing")
     args = parser.parse_args(argv)
     configure_environment()
     if args.command == "identify":

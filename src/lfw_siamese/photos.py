@@ -12,7 +12,7 @@ from .config import regions
 from .data.faces import Face, network_input
 from .errors import LfwError
 from .verification.faces import Faces
-from .verification.grid import Grid, score_grid
+from .verification.grid import Embedded, projections
 
 
 def load_photos(paths: list[Path], verifier, lfw_framed: bool, progress: bool,
@@ -66,26 +66,20 @@ def photo_scores(pairs, loaded: dict, verifier) -> np.ndarray:
     return verifier.score(pairs)["fused"]
 
 
-def cross_photo_scores(probes: list, gallery: list, loaded: dict, verifier) -> np.ndarray:
-    """The `verifier`'s score of every (probe, gallery photo) pair of loaded photos, (P, G):
-    the net embeds each photo once (lfw_siamese.verification.embeddings), the descriptors
-    describe each once (lfw_siamese.verification.grid)."""
-    shape = (len(probes), len(gallery))
-    if not probes or not gallery:
-        return np.empty(shape)
+def embed_photos(paths: list, loaded: dict, verifier, model) -> Embedded:
+    """The loaded photos `paths` (one or more) as the `verifier` scores them against others:
+    the net's embeddings of each (`model`; mirrored too with `tta`) and each descriptor's
+    projection."""
     net = None
     if verifier.model is not None:
-        from .net.saving import load_model
-        from .verification.embeddings import cross_net_scores
+        from .verification.embeddings import embeddings
 
-        net = cross_net_scores(load_model(verifier.model),
-                               *(np.stack([loaded[p][0] for p in side])
-                                 for side in (probes, gallery)), flipped=verifier.tta)
-    grid = Grid(shape, net)
+        net = embeddings(model, np.stack([loaded[p][0] for p in paths]), flipped=verifier.tta)
+    vectors = ()
     if verifier.descriptors:
-        faces = photo_faces([*probes, *gallery], loaded, verifier)
-        grid = Grid(shape, net, faces, faces.rows(probes), faces.rows(gallery))
-    return score_grid(verifier, grid)["fused"]
+        faces = photo_faces(paths, loaded, verifier)
+        vectors = projections(verifier.descriptors, faces, faces.rows(paths))
+    return Embedded(net, vectors)
 
 
 def describe(path: str, face: dict | None) -> str:

@@ -2,30 +2,30 @@
 
 A grid of P probes and G gallery faces is P x G pairs. The net's scores come from one
 embedding per image (lfw_siamese.verification.embeddings) and each descriptor's cosines from
-one projection per face, as a product of the two sets' unit projections, so no pair is
-described twice. The Verifier scores a grid as it scores pairs (`score_grid`), the pairs in
-row-major order.
+one projection per face (the vectors of the probes and of the gallery faces), as a product
+of the two sides' unit vectors, so no pair is described twice. The Verifier scores a grid as
+it scores pairs (`score_grid`), the pairs in row-major order.
 """
 
 from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import LfwError
 from ..net.inference import NetScores
 from .faces import Faces
 
 
 @dataclass
 class Grid:
-    """The net's (P, G) scores (None without a net) and, for the descriptors, a set of faces
-    with the rows of the probes and of the gallery faces in it; shaped as `Pairs` for the
-    Verifier, the pairs row-major."""
+    """The net's (P, G) scores (None without a net) and, per descriptor, the projections of
+    the P probes and of the G gallery faces; shaped as `Pairs` for the Verifier, the pairs
+    row-major."""
 
     shape: tuple[int, int]
     grid_net: NetScores | None = None
-    faces: Faces | None = None
-    probes: np.ndarray | None = None
-    gallery: np.ndarray | None = None
+    probe_vectors: tuple[np.ndarray, ...] = ()
+    gallery_vectors: tuple[np.ndarray, ...] = ()
     label = None
 
     @property
@@ -41,8 +41,40 @@ class Grid:
 
     def cosines(self, descriptors) -> list[np.ndarray]:
         """Per descriptor, the cosine of every (probe, gallery face), row-major."""
-        return [(_unit(d.embed(self.faces)[self.probes])
-                 @ _unit(d.embed(self.faces)[self.gallery]).T).ravel() for d in descriptors]
+        if len(descriptors) != len(self.probe_vectors):
+            raise LfwError(f"a grid of {len(self.probe_vectors)} descriptors' projections "
+                           f"scored by {len(descriptors)} descriptors")
+        return [(unit(p) @ unit(g).T).ravel()
+                for p, g in zip(self.probe_vectors, self.gallery_vectors, strict=True)]
+
+
+@dataclass
+class Embedded:
+    """Faces as the Verifier scores them against others: the net's embeddings of each (and of
+    its mirror image, with test-time flips; None without a net) and, per descriptor, each
+    one's projection."""
+
+    net: tuple[np.ndarray, np.ndarray | None] | None
+    vectors: tuple[np.ndarray, ...]
+
+
+def cross_scores(verifier, model, probes: Embedded, gallery: Embedded) -> np.ndarray:
+    """The `verifier`'s score of every (probe, gallery face), (P, G); `model` is its net."""
+    shape = (len(probes.net[0] if probes.net else probes.vectors[0]),
+             len(gallery.net[0] if gallery.net else gallery.vectors[0]))
+    net = None
+    if probes.net is not None:
+        from .embeddings import grid_scores
+
+        (plain, mirrored), (g_plain, g_mirrored) = probes.net, gallery.net
+        net = NetScores(grid_scores(model, plain, g_plain),
+                        grid_scores(model, mirrored, g_mirrored) if verifier.tta else None)
+    return score_grid(verifier, Grid(shape, net, probes.vectors, gallery.vectors))["fused"]
+
+
+def projections(descriptors, faces: Faces, rows) -> tuple[np.ndarray, ...]:
+    """Per descriptor, the projections of the faces `rows` of a set (each face once)."""
+    return tuple(d.embed(faces)[rows] for d in descriptors)
 
 
 def score_grid(verifier, grid: Grid) -> dict:
@@ -52,11 +84,6 @@ def score_grid(verifier, grid: Grid) -> dict:
     return {"fused": scores["fused"].reshape(grid.shape),
             "net": None if net is None else net.reshape(grid.shape),
             "descriptors": [c.reshape(grid.shape) for c in scores["descriptors"]]}
-
-
-def _unit(x: np.ndarray) -> np.ndarray:
-    x = np.asarray(x, np.float64)
-    return x / np.linalg.norm(x, axis=1, keepdims=True)
 
 
 def group_scores(verifier, alone, model, images: np.ndarray, faces: Faces | None,
@@ -74,8 +101,8 @@ def group_scores(verifier, alone, model, images: np.ndarray, faces: Faces | None
         plain, mirrored = embeddings(model, images, flipped=verifier.tta)
         net = NetScores(grid_scores(model, plain, plain),
                         grid_scores(model, mirrored, mirrored) if verifier.tta else None)
-    rows = faces.rows(files) if faces is not None else None
-    grid = Grid(shape, net, faces, rows, rows)
+    vectors = projections(verifier.descriptors, faces, faces.rows(files)) if faces else ()
+    grid = Grid(shape, net, vectors, vectors)
     scored = score_grid(verifier, grid)
     out = {"fused": scored["fused"]} if verifier.descriptors else {}
     if scored["net"] is not None:
@@ -86,3 +113,9 @@ def group_scores(verifier, alone, model, images: np.ndarray, faces: Faces | None
     squares = np.einsum("ij,ij->i", flat, flat)
     out["pixels"] = 2 * flat @ flat.T - squares[:, None] - squares[None, :]
     return out
+
+
+def unit(x: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length."""
+    x = np.asarray(x, np.float64)
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
