@@ -164,3 +164,18 @@ def test_far_picks_the_threshold_measured_on_validation_people(trained, gallery,
             run(trained, probe, "--gallery", gallery, "--far", 0.001, "--threshold", 0.5)
     finally:
         table.unlink()
+
+
+@pytest.mark.parametrize("index", ["flat", "hnsw"])
+def test_an_index_finds_the_candidates_that_are_then_scored_exactly(trained, gallery, tmp_path,
+                                                                   index):
+    """A FAISS index of the gallery's vectors gives the same people and scores as scoring
+    every photo, here where its candidates are the whole gallery."""
+    from lfw_siamese.identify import identify
+
+    card, model = trained / "verifier.json", trained / "model.keras"
+    probes = [photo(tmp_path / "p.jpg", 11), gallery / "Ann" / "a1.jpg"]
+    exact, _ = identify(probes, gallery, card, model, top=3, lfw_framed=True, index="exact")
+    found, notes = identify(probes, gallery, card, model, top=3, lfw_framed=True, index=index)
+    assert found == exact and found[1]["identity"] == "Ann"
+    assert any(f"searched by a FAISS {index} index" in n for n in notes)

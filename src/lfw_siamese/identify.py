@@ -15,6 +15,11 @@ projections) are cached in the user's cache folder ($XDG_CACHE_HOME or ~/.cache,
 lfw-siamese/galleries/), or in `--cache FILE`, never in the gallery; a change of any photo,
 the model or the card rebuilds them, with a note.
 
+Galleries of up to 100,000 photos are scored exactly, every photo. Beyond, or with
+`--index flat|hnsw|ivfpq`, a FAISS index of the photos' vectors (the Verifier's score as an
+inner product: lfw_siamese.verification.vectors) finds each probe's 100 best candidate
+photos, which are then scored exactly.
+
 With a gallery of N people, a person absent from it is compared N times, so the chance that
 one comparison passes the threshold by mistake grows roughly N-fold: raise `--threshold` for
 large galleries.
@@ -29,9 +34,11 @@ from .errors import LfwError
 from .fsutil import sha256_file
 from .gallery import default_cache, load_gallery
 from .photos import embed_photos, load_photos
-from .verification.grid import cross_scores
+from .verification.grid import Embedded, cross_scores, subset
 from .verification.verifier import Verifier
 
+EXACT_MOST = 100_000  # gallery photos scored exactly; beyond, a FAISS index finds candidates
+CANDIDATES = 100  # photos an index finds for each probe, then scored exactly
 IMAGES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
 UNKNOWN = "unknown"
 
@@ -79,7 +86,7 @@ class Identifier:
 
     def __init__(self, gallery: Path, card_path: Path, model_path: Path | None = None,
                  lfw_framed: bool = False, progress: bool = False,
-                 cache: Path | None | bool = True):
+                 cache: Path | None | bool = True, index: str = "auto"):
         people, self.notes = read_gallery(gallery)
         self.verifier = verifier = Verifier.load(card_path, model=model_path)
         self.model = None
@@ -105,6 +112,43 @@ class Identifier:
         person = np.array(self.gallery.person)
         self.starts = np.flatnonzero(np.r_[True, person[1:] != person[:-1]])  # by person
         self.people = [str(person[i]) for i in self.starts]
+        self.owner = np.cumsum(np.r_[False, person[1:] != person[:-1]])  # photo -> person
+        self.index = self._index(index)
+
+    def _index(self, kind: str):
+        """The FAISS index of the gallery's vectors (None: exact scores of every photo)."""
+        photos = len(self.gallery.photos)
+        if kind == "auto":
+            kind = "exact" if photos <= EXACT_MOST else "ivfpq"
+        if kind == "exact":
+            return None
+        from .verification.index import build_index
+        from .verification.vectors import face_vectors
+
+        vectors = face_vectors(self.verifier, self.model, self.gallery.vectors, probe=False)
+        self.notes.append(f"the gallery's {photos:,} photos searched by a FAISS {kind} index, "
+                          f"the best {CANDIDATES} scored exactly")
+        return build_index(vectors, kind)
+
+    def _person_scores(self, probes: Embedded) -> np.ndarray:
+        """Each probe's score with each person (their best photo's), (P, people); with an
+        index, only the people of the probe's best candidate photos (others: -inf)."""
+        verifier, gallery = self.verifier, self.gallery.vectors
+        if self.index is None:
+            grid = cross_scores(verifier, self.model, probes, gallery)
+            return np.maximum.reduceat(grid, self.starts, axis=1)
+        from .verification.index import search
+        from .verification.vectors import face_vectors
+
+        _, rows = search(self.index, face_vectors(verifier, self.model, probes, probe=True),
+                         CANDIDATES)
+        out = np.full((len(rows), len(self.people)), -np.inf)
+        for i, found in enumerate(rows):
+            found = found[found >= 0]
+            exact = cross_scores(verifier, self.model, subset(probes, [i]),
+                                 subset(gallery, found))[0]
+            np.maximum.at(out[i], self.owner[found], exact)
+        return out
 
     def identify(self, probes: list[Path], top: int = 1,
                  threshold: float | None = None) -> list[dict]:
@@ -116,11 +160,8 @@ class Identifier:
         good = [p for p in dict.fromkeys(probes) if not isinstance(loaded[p], str)]
         best_of = {}
         if good:
-            grid = cross_scores(verifier, self.model,
-                                embed_photos(good, loaded, verifier, self.model),
-                                self.gallery.vectors)
-            best_of = dict(zip(good, np.maximum.reduceat(grid, self.starts, axis=1),
-                               strict=True))
+            embedded = embed_photos(good, loaded, verifier, self.model)
+            best_of = dict(zip(good, self._person_scores(embedded), strict=True))
         threshold = verifier.threshold if threshold is None else threshold
         results = []
         for probe in probes:
@@ -129,7 +170,8 @@ class Identifier:
                                 "threshold": threshold, "error": loaded[probe]})
                 continue
             scores = best_of[probe]
-            ranked = sorted(range(len(scores)), key=lambda i: (-scores[i], self.people[i]))
+            ranked = sorted(np.flatnonzero(scores > -np.inf),
+                            key=lambda i: (-scores[i], self.people[i]))
             matches = [{"person": self.people[i], "score": round(float(scores[i]), 6)}
                        for i in ranked[:top]]
             identity = matches[0]["person"] if scores[ranked[0]] > threshold else UNKNOWN
@@ -162,10 +204,10 @@ def far_threshold(card: Path, far: float) -> float:
 
 def identify(probes: list[Path], gallery: Path, card_path: Path, model_path: Path | None = None,
              top: int = 1, threshold: float | None = None, lfw_framed: bool = False,
-             progress: bool = False, cache: Path | None | bool = True
+             progress: bool = False, cache: Path | None | bool = True, index: str = "auto"
              ) -> tuple[list[dict], list[str]]:
     """`Identifier(...).identify(...)`: the probes' results, and the notes on what the
     gallery skipped and on its cache (`cache`: a file, True for the default one, False for
     none)."""
-    identifier = Identifier(gallery, card_path, model_path, lfw_framed, progress, cache)
+    identifier = Identifier(gallery, card_path, model_path, lfw_framed, progress, cache, index)
     return identifier.identify(probes, top, threshold), identifier.notes

@@ -72,6 +72,14 @@ def cross_scores(verifier, model, probes: Embedded, gallery: Embedded) -> np.nda
     return score_grid(verifier, Grid(shape, net, probes.vectors, gallery.vectors))["fused"]
 
 
+def subset(faces: Embedded, rows) -> Embedded:
+    """The faces `rows` of an embedded set."""
+    net = None
+    if faces.net is not None:
+        net = tuple(None if x is None else x[rows] for x in faces.net)
+    return Embedded(net, tuple(v[rows] for v in faces.vectors))
+
+
 def projections(descriptors, faces: Faces, rows) -> tuple[np.ndarray, ...]:
     """Per descriptor, the projections of the faces `rows` of a set (each face once)."""
     return tuple(d.embed(faces)[rows] for d in descriptors)
