@@ -179,3 +179,11 @@ def test_an_index_finds_the_candidates_that_are_then_scored_exactly(trained, gal
     found, notes = identify(probes, gallery, card, model, top=3, lfw_framed=True, index=index)
     assert found == exact and found[1]["identity"] == "Ann"
     assert any(f"searched by a FAISS {index} index" in n for n in notes)
+
+
+def test_a_gallery_without_one_usable_photo_is_refused(trained, tmp_path, capsys):
+    root = tmp_path / "broken"
+    root.mkdir()
+    (root / "Dee.jpg").write_text("not an image")
+    assert run(trained, photo(tmp_path / "p.jpg", 3), "--gallery", root) == 2
+    assert "no usable photo in the gallery: " in capsys.readouterr().err

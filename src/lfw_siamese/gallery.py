@@ -18,8 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import LfwError
 from .fsutil import atomic_output, sha256_file
-from .photos import Embedded, embed_photos, load_photos
+from .photos import embed_photos, load_photos
+from .verification.grid import Embedded
 
 VERSION = 1  # of the cache file's layout
 
@@ -68,6 +70,9 @@ def load_gallery(people: dict[str, list[Path]], verifier, model, card: Path,
     photos = [p for ps in people.values() for p in ps]
     loaded = load_photos(photos, verifier, lfw_framed, progress, keep_going=True)
     usable = [p for p in photos if not isinstance(loaded[p], str)]
+    if not usable:
+        raise LfwError("no usable photo in the gallery: " + "; ".join(
+            loaded[p] for p in photos[:3]) + ("; ..." if len(photos) > 3 else ""))
     owner = {p: name for name, ps in people.items() for p in ps}
     gallery = Gallery(usable, [owner[p] for p in usable],
                       embed_photos(usable, loaded, verifier, model),
