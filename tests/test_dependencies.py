@@ -156,7 +156,8 @@ MODULES = {"keras": "keras", "numpy": "numpy", "pillow": "PIL", "pyyaml": "yaml"
            "matplotlib": "matplotlib", "tqdm": "tqdm", "gdown": "gdown", "dvclive": "dvclive",
            "opencv-python-headless": "cv2", "tensorflow-cpu": "tensorflow",
            "tensorflow": "tensorflow", "pytest": "pytest", "hypothesis": "hypothesis",
-           "scikit-learn": "sklearn", "scikit-image": "skimage", "scipy": "scipy"}
+           "scikit-learn": "sklearn", "scikit-image": "skimage", "scipy": "scipy",
+           "faiss-cpu": "faiss", "pytest-xdist": "xdist"}
 COMMANDS = {"dvc", "ruff"}
 
 

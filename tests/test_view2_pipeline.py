@@ -138,7 +138,8 @@ def test_a_descriptor_parameter_re_runs_the_judges_only_and_restored_restores_th
     stale = json.loads(run(["dvc", "status", "--json", "view2/dvc.yaml"], there, env).stdout)
     assert sorted(stale) == [*judges, "view2/dvc.yaml:report"]  # two folds' results changed
     out = run(["dvc", "repro", "view2/dvc.yaml"], there, env).stdout
-    assert out.count("Running stage 'view2/dvc.yaml:judge@") == 2 and "train@" not in out
+    assert out.count("Running stage 'view2/dvc.yaml:judge@") == 2
+    assert "Running stage 'view2/dvc.yaml:train@" not in out
     for k in (1, 2):  # the same results; only the time it took differs
         after = json.loads((there / f"metrics/view2/fold_{k}.json").read_text())
         assert {**after, "judge_seconds": 0} == {**json.loads(before[k]), "judge_seconds": 0}
