@@ -166,7 +166,7 @@ def test_far_picks_the_threshold_measured_on_validation_people(trained, gallery,
         table.unlink()
 
 
-@pytest.mark.parametrize("index", ["flat", "hnsw"])
+@pytest.mark.parametrize("index", ["flat", "flat16", "hnsw"])
 def test_an_index_finds_the_candidates_that_are_then_scored_exactly(trained, gallery, tmp_path,
                                                                    index):
     """A FAISS index of the gallery's vectors gives the same people and scores as scoring
@@ -179,6 +179,16 @@ def test_an_index_finds_the_candidates_that_are_then_scored_exactly(trained, gal
     found, notes = identify(probes, gallery, card, model, top=3, lfw_framed=True, index=index)
     assert found == exact and found[1]["identity"] == "Ann"
     assert any(f"searched by a FAISS {index} index" in n for n in notes)
+
+
+def test_the_search_is_chosen_by_the_gallery_s_size():
+    """Exact scores up to 100,000 photos; then flat16 while its float16 vectors fit 4 GB (a
+    million photos at the default's dimension); ivfpq beyond."""
+    from lfw_siamese.verification.index import chosen
+
+    assert chosen(100_000, 1751) == "exact"
+    assert chosen(100_001, 1751) == chosen(1_000_000, 1751) == "flat16"
+    assert chosen(1_200_000, 1751) == chosen(200_000, 20_000) == "ivfpq"
 
 
 def test_a_gallery_without_one_usable_photo_is_refused(trained, tmp_path, capsys):

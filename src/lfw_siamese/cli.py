@@ -4,7 +4,7 @@ pipeline's trained model.
     lfw-siamese verify a.jpg b.jpg [--json] [--all-faces | --lfw-framed]
     lfw-siamese verify --pairs pairs.csv [--json] [--stop-on-error]   # columns left,right
     lfw-siamese identify PROBE... --gallery DIR [--top K] [--threshold T | --far F] [--json]
-                         [--cache FILE | --no-cache] [--index auto|exact|flat|hnsw|ivfpq]
+                         [--cache FILE | --no-cache] [--index auto|exact|flat|flat16|hnsw|ivfpq]
 
 The model (data/model.keras), the LBP descriptors fused with it (data/descriptor.npz) and
 their card (data/verifier.json, written by the evaluate stage: preprocessing, test-time
@@ -31,11 +31,11 @@ from pathlib import Path
 from .backend import configure_environment
 from .data.faces import Face
 from .errors import LfwError
-from .identify import EXACT_MOST, far_threshold, identify
 from .identify import __doc__ as identify_doc
+from .identify import far_threshold, identify
 from .paths import CARD
 from .photos import describe, load_photos, photo_scores
-from .verification.index import KINDS
+from .verification.index import EXACT_MOST, KINDS
 from .verification.verifier import Verifier
 
 PROJECT = "LFW_SIAMESE_PROJECT"  # the project whose trained model `verify` uses
@@ -202,9 +202,10 @@ def main(argv=None) -> int:
     i.add_argument("--lfw-framed", action="store_true",
                    help="the photos are framed like LFW's already: no face detection")
     i.add_argument("--index", choices=("auto", "exact", *KINDS), default="auto",
-                   help="exact: score every gallery photo; flat, hnsw, ivfpq: a FAISS index of "
-                        "the photos' vectors finds the best candidates, scored exactly (auto: "
-                        f"exact up to {EXACT_MOST:,} photos, else ivfpq)")
+                   help="exact: score every gallery photo; flat, flat16, hnsw, ivfpq: a FAISS "
+                        "index of the photos' vectors finds the best candidates, scored exactly "
+                        f"(auto: exact up to {EXACT_MOST:,} photos, flat16 up to about a million "
+                        "at the default's dimension, ivfpq beyond)")
     cache = i.add_mutually_exclusive_group()
     cache.add_argument("--cache", type=Path, metavar="FILE",
                        help="where the gallery's vectors are cached (default: a file of the "

@@ -16,9 +16,10 @@ lfw-siamese/galleries/), or in `--cache FILE`, never in the gallery; a change of
 the model or the card rebuilds them, with a note.
 
 Galleries of up to 100,000 photos are scored exactly, every photo. Beyond, or with
-`--index flat|hnsw|ivfpq`, a FAISS index of the photos' vectors (the Verifier's score as an
-inner product: lfw_siamese.verification.vectors) finds each probe's 100 best candidate
-photos, which are then scored exactly.
+`--index flat|flat16|hnsw|ivfpq`, a FAISS index of the photos' vectors (the Verifier's score
+as an inner product: lfw_siamese.verification.vectors) finds each probe's 100 best candidate
+photos, which are then scored exactly: by default flat16 (exact search over float16 vectors)
+up to about a million photos, ivfpq (approximate, 64 bytes a photo) beyond.
 
 With a gallery of N people, a person absent from it is compared N times, so the chance that
 one comparison passes the threshold by mistake grows roughly N-fold: raise `--threshold` for
@@ -35,9 +36,9 @@ from .fsutil import sha256_file
 from .gallery import default_cache, load_gallery
 from .photos import embed_photos, load_photos
 from .verification.grid import Embedded, cross_scores, subset
+from .verification.index import EXACT_MOST
 from .verification.verifier import Verifier
 
-EXACT_MOST = 100_000  # gallery photos scored exactly; beyond, a FAISS index finds candidates
 CANDIDATES = 100  # photos an index finds for each probe, then scored exactly
 IMAGES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
 UNKNOWN = "unknown"
@@ -118,14 +119,13 @@ class Identifier:
     def _index(self, kind: str):
         """The FAISS index of the gallery's vectors (None: exact scores of every photo)."""
         photos = len(self.gallery.photos)
-        if kind == "auto":
-            kind = "exact" if photos <= EXACT_MOST else "ivfpq"
-        if kind == "exact":
+        if kind == "exact" or kind == "auto" and photos <= EXACT_MOST:
             return None
-        from .verification.index import build_index
+        from .verification.index import build_index, chosen
         from .verification.vectors import face_vectors
 
         vectors = face_vectors(self.verifier, self.model, self.gallery.vectors, probe=False)
+        kind = chosen(photos, vectors.shape[1]) if kind == "auto" else kind
         self.notes.append(f"the gallery's {photos:,} photos searched by a FAISS {kind} index, "
                           f"the best {CANDIDATES} scored exactly")
         return build_index(vectors, kind)

@@ -4,6 +4,8 @@ The Verifier's fused logit is, up to a constant, the inner product of a probe's 
 gallery face's vector (lfw_siamese.verification.vectors), so finding a probe's best gallery
 faces is maximum inner-product search:
 - `flat`: exact search over every vector (float32);
+- `flat16`: the same over vectors rounded to float16 (half the memory: a million faces of the
+  default's 1,792 dimensions in 3.6 GB), its candidates near-exact;
 - `hnsw`: a navigable small-world graph over the vectors (approximate; fast queries, slow to
   build, the vectors kept in full);
 - `ivfpq`: the vectors clustered into inverted lists and product-quantised to 64 bytes each
@@ -16,10 +18,26 @@ import numpy as np
 
 from ..errors import LfwError
 
-KINDS = ("flat", "hnsw", "ivfpq")
+KINDS = ("flat", "flat16", "hnsw", "ivfpq")
 PQ_BYTES = 64      # bytes per vector of the ivfpq index
 HNSW_LINKS = 32    # neighbours per node of the hnsw graph
 SEARCHED = {"hnsw": 128, "ivfpq": 32}  # efSearch; lists probed
+EXACT_MOST = 100_000  # gallery photos scored exactly, without an index, by `chosen`
+FLAT16_BYTES = 4e9    # the most memory `chosen` gives a flat16 index; beyond, ivfpq
+
+
+def chosen(photos: int, dim: int) -> str:
+    """The search for a gallery of `photos` vectors of `dim` dimensions, as measured by
+    benchmarks/index.py: every photo scored exactly up to EXACT_MOST; then flat16 while it
+    fits FLAT16_BYTES (a million photos at the default's dimension); ivfpq beyond."""
+    if photos <= EXACT_MOST:
+        return "exact"
+    return "flat16" if photos * padded_dim(dim) * 2 <= FLAT16_BYTES else "ivfpq"
+
+
+def padded_dim(dim: int, multiple: int = PQ_BYTES) -> int:
+    """`dim` rounded up to a multiple of `multiple`, as `padded` makes it."""
+    return dim + -dim % multiple
 
 
 def padded(vectors: np.ndarray, multiple: int = PQ_BYTES) -> np.ndarray:
@@ -41,6 +59,9 @@ def build_index(vectors: np.ndarray, kind: str, train: np.ndarray | None = None)
     dim = vectors.shape[1]
     if kind == "flat":
         index = faiss.IndexFlatIP(dim)
+    elif kind == "flat16":
+        index = faiss.IndexScalarQuantizer(dim, faiss.ScalarQuantizer.QT_fp16,
+                                           faiss.METRIC_INNER_PRODUCT)
     elif kind == "hnsw":
         index = faiss.IndexHNSWFlat(dim, HNSW_LINKS, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efSearch = SEARCHED["hnsw"]
