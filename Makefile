@@ -27,9 +27,10 @@ repro: setup
 lint: setup
 	ruff check .
 
-# Everything but the tests marked `full`; the 25 slowest are listed at the end.
+# Everything but the tests marked `full`, one worker a core, each test file on one worker (a
+# file's tests share its fixtures); the 25 slowest are listed at the end.
 test: lint
-	pytest -ra --durations=25 -m "not full"
+	pytest -ra --durations=25 -m "not full" -n auto --dist loadfile
 
 # The edit loop: lint and the unit tests (no pipeline runs, no training of more than seconds).
 test-fast: lint

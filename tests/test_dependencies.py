@@ -157,8 +157,9 @@ MODULES = {"keras": "keras", "numpy": "numpy", "pillow": "PIL", "pyyaml": "yaml"
            "opencv-python-headless": "cv2", "tensorflow-cpu": "tensorflow",
            "tensorflow": "tensorflow", "pytest": "pytest", "hypothesis": "hypothesis",
            "scikit-learn": "sklearn", "scikit-image": "skimage", "scipy": "scipy",
-           "faiss-cpu": "faiss", "pytest-xdist": "xdist"}
+           "faiss-cpu": "faiss"}
 COMMANDS = {"dvc", "ruff"}
+PLUGINS = {"pytest-xdist": "--dist"}  # pytest plugins, used by an option of a Makefile line
 
 
 def test_every_declared_package_is_used():
@@ -175,9 +176,11 @@ def test_every_declared_package_is_used():
                                                   "benchmarks", "research")
                      for p in (ROOT / folder).rglob("*.py"))
     makefile = (ROOT / "Makefile").read_text()
-    unused = sorted(n for n in names - COMMANDS
+    unused = sorted(n for n in names - COMMANDS - PLUGINS.keys()
                     if not re.search(rf"^\s*(import|from) {MODULES.get(n, n)}\b", code, re.M))
     unused += sorted(n for n in names & COMMANDS if not re.search(rf"^\t{n} ", makefile, re.M))
+    unused += sorted(n for n in names & PLUGINS.keys()
+                     if not re.search(rf"^\tpytest .*{PLUGINS[n]}\b", makefile, re.M))
     assert unused == [], f"declared but never used: {', '.join(unused)}"
 
 
