@@ -28,11 +28,10 @@ import time
 import numpy as np
 from common import report
 
-from lfw_siamese.verification.index import build_index, padded, search
+from lfw_siamese.verification.index import CANDIDATES, build_index, padded, search
 
 CHUNK = 50_000
 HNSW_MOST = 100_000
-CANDIDATES = 100  # as lfw_siamese.identify rescores them
 
 
 def resident() -> int:

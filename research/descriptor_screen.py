@@ -27,25 +27,14 @@ import time
 from pathlib import Path
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import cross_val_predict
+from validation import fused, judged, net_scores, pairs, wrong
 
-from lfw_siamese.data.dataset import load_arrays
 from lfw_siamese.data.imagestore import ImageStore
 from lfw_siamese.data.regions import gray_regions
 from lfw_siamese.params import load_params
-from lfw_siamese.paths import IMAGES, MODEL, PAIRS
-from lfw_siamese.verification import metrics as m
+from lfw_siamese.paths import IMAGES, MODEL
 from lfw_siamese.verification.descriptor import cosines, fit_projection
 from lfw_siamese.verification.features.lbp import grid_histograms, lbp_codes
-from lfw_siamese.verification.fusion import logit
-
-
-def judged(labels, scores) -> dict:
-    """Accuracy at the best threshold on these pairs, and AUC."""
-    fpr, tpr = m.roc_curve(labels, scores)[:2]
-    return {"accuracy": m.accuracy(labels, scores, m.best_threshold(labels, scores)),
-            "auc": m.auc(fpr, tpr)}
 
 
 def main() -> None:
@@ -62,25 +51,18 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("docs/results/lbp-fusion/screen.json"))
     args = parser.parse_args()
     p = load_params()
-    from lfw_siamese.net.inference import score_pairs
-    from lfw_siamese.net.saving import load_model
-
-    people, val = load_arrays(PAIRS / "people.npz"), load_arrays(PAIRS / "val.npz")
+    people, val = pairs()
     y = val["label"]
-    nets = [score_pairs(load_model(path), val["left"], val["right"], p.tta)
-            for path in args.model]
+    nets = [net_scores(p, val, path) for path in args.model]
     # each distinct validation image once
     files = np.concatenate([val["left_file"], val["right_file"]])
     _, first, index = np.unique(files, return_index=True, return_inverse=True)
     left, right = index[:len(y)], index[len(y):]
-    net_wrong = (nets[0] > m.best_threshold(y, nets[0])) != (y == 1)  # the first model's
+    net_wrong = wrong(y, nets[0])  # the first model's
 
-    def fused(*cosine) -> dict:
+    def fused_each(*cosine) -> dict:
         """The fusion with each net, cross-validated; their mean first."""
-        each = [judged(y, cross_val_predict(LogisticRegression(),
-                                            np.stack([logit(net), *cosine], 1), y, cv=10,
-                                            method="predict_proba")[:, 1])
-                for net in nets]
+        each = [fused(y, net, *cosine) for net in nets]
         mean = {k: float(np.mean([e[k] for e in each])) for k in each[0]}
         return {**mean, "per_model": each} if len(each) > 1 else mean
 
@@ -102,10 +84,10 @@ def main() -> None:
                 spec = {"crop": crop, "cells": cells}
                 projected = fit_projection(*train, "lbp", spec, dims).project(histograms)
                 cosine = found[crop, cells, dims] = cosines(projected[left], projected[right])
-                wrong = (cosine > m.best_threshold(y, cosine)) != (y == 1)
+                errors = wrong(y, cosine)
                 rows.append({"crop": crop, "size": size, "lbp_cells": [cells], "lbp_pca": dims,
-                             "alone": judged(y, cosine), "fused": fused(cosine),
-                             "error_correlation": float(np.corrcoef(net_wrong, wrong)[0, 1]),
+                             "alone": judged(y, cosine), "fused": fused_each(cosine),
+                             "error_correlation": float(np.corrcoef(net_wrong, errors)[0, 1]),
                              "seconds": round(time.perf_counter() - start, 1)})
                 print(json.dumps(rows[-1]), flush=True)
                 start = time.perf_counter()
@@ -114,7 +96,7 @@ def main() -> None:
         for chosen in itertools.combinations(described, count):
             rows.append({"crop": [c for c, _ in chosen], "lbp_cells": [g for _, g in chosen],
                          "lbp_pca": dims,
-                         "fused": fused(*(found[c, g, dims] for c, g in chosen))})
+                         "fused": fused_each(*(found[c, g, dims] for c, g in chosen))})
             print(json.dumps(rows[-1]), flush=True)
     result = {"model": [str(path) for path in args.model],
               "net": [judged(y, net) for net in nets], "screen": rows}

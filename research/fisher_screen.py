@@ -21,18 +21,11 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.decomposition import PCA
-from sklearn.linear_model import LogisticRegression
 from sklearn.mixture import GaussianMixture
-from sklearn.model_selection import cross_val_predict
+from validation import faces, fused, judged, net_scores, pairs, wrong
 
-from lfw_siamese.data import regions
-from lfw_siamese.data.dataset import load_arrays
 from lfw_siamese.params import load_params
-from lfw_siamese.paths import MODEL, PAIRS
-from lfw_siamese.verification import metrics as m
 from lfw_siamese.verification.descriptor import cosines, fit_projection
-from lfw_siamese.verification.faces import read_faces
-from lfw_siamese.verification.fusion import logit
 from lfw_siamese.verification.verifier import described_crops, fit_described
 
 DAISY = {"step": 4, "radius": 8, "rings": 2, "histograms": 6, "orientations": 8}
@@ -40,14 +33,7 @@ LOCAL_DIMS = 64    # each DAISY descriptor's PCA size, before (x, y)
 SAMPLE = 200_000   # descriptors the mixture is fitted on
 
 
-def judged(labels, scores) -> dict:
-    """Accuracy at the best threshold on these pairs, and AUC."""
-    fpr, tpr = m.roc_curve(labels, scores)[:2]
-    return {"accuracy": round(m.accuracy(labels, scores, m.best_threshold(labels, scores)), 4),
-            "auc": round(m.auc(fpr, tpr), 4)}
-
-
-def dense_daisy(faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def dense_daisy(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(N, T, 104) DAISY descriptors of each gray face on a grid, and their (T, 2) positions
     scaled to [-1, 1]."""
     from concurrent.futures import ThreadPoolExecutor
@@ -59,7 +45,7 @@ def dense_daisy(faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return d.reshape(-1, d.shape[-1]).astype(np.float32)
 
     with ThreadPoolExecutor(2) as pool:
-        out = np.stack(list(pool.map(one, faces)))
+        out = np.stack(list(pool.map(one, gray)))
     side = int(round(np.sqrt(out.shape[1])))
     grid = np.linspace(-1, 1, side, dtype=np.float32)
     yy, xx = np.meshgrid(grid, grid, indexing="ij")
@@ -95,22 +81,18 @@ def main() -> None:
     args = parser.parse_args()
     p = load_params()
     start = time.perf_counter()
-    people, val = load_arrays(PAIRS / "people.npz"), load_arrays(PAIRS / "val.npz")
-    crops = described_crops(p)
-    training = read_faces(regions.FILE, [*crops, args.crop], p.image_size, people["files"])
-    faces = read_faces(regions.FILE, [*crops, args.crop], p.image_size,
-                       np.concatenate([val["left_file"], val["right_file"]]))
-    left, right = faces.rows(val["left_file"]), faces.rows(val["right_file"])
+    people, val = pairs()
+    training, pair_faces, left, right = faces(p, [*described_crops(p), args.crop], people, val)
     y = val["label"]
 
     # the LBP descriptors of params.yaml, as the pipeline fits them
     lbp = fit_described(p, training, people["files"], people["person"])
-    lbp_cos = [cosines(d.embed(faces)[left], d.embed(faces)[right]) for d in lbp]
+    lbp_cos = [cosines(d.embed(pair_faces)[left], d.embed(pair_faces)[right]) for d in lbp]
 
     # the Fisher vector: local features, their PCA, the mixture, the encoding
     region = training.regions[args.crop]
     train_local, xy = dense_daisy(np.concatenate([region, region[:, :, ::-1]]))
-    val_local, _ = dense_daisy(faces.regions[args.crop])
+    val_local, _ = dense_daisy(pair_faces.regions[args.crop])
     rng = np.random.default_rng(0)
     flat = train_local.reshape(-1, train_local.shape[-1])
     sample = flat[rng.choice(len(flat), min(SAMPLE, len(flat)), replace=False)]
@@ -133,16 +115,7 @@ def main() -> None:
     projected = fisher.project(val_fv)
     fv_cos = cosines(projected[left], projected[right])
 
-    from lfw_siamese.net.inference import score_pairs
-    from lfw_siamese.net.saving import load_model
-
-    net = score_pairs(load_model(MODEL), val["left"], val["right"], p.tta)
-
-    def fused(*columns) -> dict:
-        features = np.stack([logit(net), *columns], 1)
-        return judged(y, cross_val_predict(LogisticRegression(), features, y, cv=10,
-                                           method="predict_proba")[:, 1])
-
+    net = net_scores(p, val)
     result = {"params": {"crop": args.crop, "components": args.components, "daisy": DAISY,
                          "local_dims": LOCAL_DIMS, "fisher_dims": train_fv.shape[1],
                          "lbp_pca": p.lbp_pca, "lbp_crops": p.lbp_crops,
@@ -150,8 +123,8 @@ def main() -> None:
               "validation_pairs": len(y), "net": judged(y, net),
               "fisher_alone": judged(y, fv_cos),
               "lbp_alone": [judged(y, c) for c in lbp_cos],
-              "net_fisher": fused(fv_cos), "net_lbp": fused(*lbp_cos),
-              "net_lbp_fisher": fused(*lbp_cos, fv_cos),
+              "net_fisher": fused(y, net, fv_cos), "net_lbp": fused(y, net, *lbp_cos),
+              "net_lbp_fisher": fused(y, net, *lbp_cos, fv_cos),
               "fisher_lbp_error_correlation": [
                   round(float(np.corrcoef(wrong(y, fv_cos), wrong(y, c))[0, 1]), 3)
                   for c in lbp_cos],
@@ -159,11 +132,6 @@ def main() -> None:
     print(json.dumps(result, indent=1))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=1) + "\n")
-
-
-def wrong(labels, scores) -> np.ndarray:
-    """Which pairs a score gets wrong at its best threshold on them."""
-    return (scores > m.best_threshold(labels, scores)) != (labels == 1)
 
 
 if __name__ == "__main__":

@@ -19,27 +19,13 @@ import time
 from pathlib import Path
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import cross_val_predict
+from validation import faces, fused, judged, net_scores, pairs
 
-from lfw_siamese.data import regions
-from lfw_siamese.data.dataset import load_arrays
 from lfw_siamese.params import load_params
-from lfw_siamese.paths import MODEL, PAIRS
-from lfw_siamese.verification import metrics as m
 from lfw_siamese.verification.descriptor import cosines
-from lfw_siamese.verification.faces import read_faces
-from lfw_siamese.verification.fusion import logit
 from lfw_siamese.verification.verifier import described_crops, fit_described
 
 WAYS = ("plain", "both", "four")
-
-
-def judged(labels, scores) -> dict:
-    """Accuracy at the best threshold on these pairs, and AUC."""
-    fpr, tpr = m.roc_curve(labels, scores)[:2]
-    return {"accuracy": round(m.accuracy(labels, scores, m.best_threshold(labels, scores)), 4),
-            "auc": round(m.auc(fpr, tpr), 4)}
 
 
 def flip_cosines(plain: np.ndarray, mirrored: np.ndarray, left, right) -> dict:
@@ -57,29 +43,18 @@ def main() -> None:
     args = parser.parse_args()
     p = load_params()
     start = time.perf_counter()
-    people, val = load_arrays(PAIRS / "people.npz"), load_arrays(PAIRS / "val.npz")
-    crops = described_crops(p)
-    training = read_faces(regions.FILE, crops, p.image_size, people["files"])
+    people, val = pairs()
+    training, pair_faces, left, right = faces(p, described_crops(p), people, val)
     descriptors = fit_described(p, training, people["files"], people["person"])
-    faces = read_faces(regions.FILE, crops, p.image_size,
-                       np.concatenate([val["left_file"], val["right_file"]]))
-    mirrors = faces.mirrored(np.arange(len(faces)))
-    left, right = faces.rows(val["left_file"]), faces.rows(val["right_file"])
-    ways = [flip_cosines(d.embed(faces), d.embed(mirrors), left, right) for d in descriptors]
-
-    from lfw_siamese.net.inference import score_pairs
-    from lfw_siamese.net.saving import load_model
-
-    y = val["label"]
-    net = score_pairs(load_model(MODEL), val["left"], val["right"], p.tta)
+    mirrors = pair_faces.mirrored(np.arange(len(pair_faces)))
+    ways = [flip_cosines(d.embed(pair_faces), d.embed(mirrors), left, right)
+            for d in descriptors]
+    y, net = val["label"], net_scores(p, val)
     result = {"params": {k: getattr(p, k) for k in ("lbp_crops", "lbp_cells", "lbp_pca", "tta")},
               "validation_pairs": len(y), "net": judged(y, net), "ways": {}}
     for way in WAYS:
-        features = np.stack([logit(net), *(w[way] for w in ways)], 1)
-        fused = cross_val_predict(LogisticRegression(), features, y, cv=10,
-                                  method="predict_proba")[:, 1]
         result["ways"][way] = {"alone": [judged(y, w[way]) for w in ways],
-                               "fused": judged(y, fused)}
+                               "fused": fused(y, net, *(w[way] for w in ways))}
         print(way, json.dumps(result["ways"][way]), flush=True)
     result["seconds"] = round(time.perf_counter() - start)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -9,7 +9,7 @@ from PIL import Image
 
 from lfw_siamese.cli import main
 from lfw_siamese.errors import LfwError
-from lfw_siamese.identify import read_gallery
+from lfw_siamese.gallery import read_gallery
 
 
 def photo(path, seed: int):

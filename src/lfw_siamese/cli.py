@@ -34,7 +34,7 @@ from .errors import LfwError
 from .identify import __doc__ as identify_doc
 from .identify import far_threshold, identify
 from .paths import CARD
-from .photos import describe, load_photos, photo_scores
+from .photos import describe, load_net, load_photos, photo_scores
 from .verification.index import EXACT_MOST, KINDS
 from .verification.verifier import Verifier
 
@@ -107,13 +107,11 @@ def verify(pairs, model_path: Path | None, card_path: Path, progress: bool = Fal
     verifier = Verifier.load(card_path, model=model_path)
     loaded = load_photos([path for pair in pairs for path in pair], verifier, lfw_framed,
                          progress, keep_going)
-    if verifier.model is not None and not verifier.model.is_file():
-        raise LfwError(f"{verifier.model}: no trained model: run `dvc repro` first, or pass "
-                       "--model")
+    model = load_net(verifier)
     errors = [next((loaded[p] for p in pair if isinstance(loaded[p], str)), None)
               for pair in pairs]
     good = [pair for pair, error in zip(pairs, errors, strict=True) if error is None]
-    scores = iter(photo_scores(good, loaded, verifier))
+    scores = iter(photo_scores(good, loaded, verifier, model))
     threshold = verifier.threshold
     results = []
     for (a, b), error in zip(pairs, errors, strict=True):

@@ -1,4 +1,5 @@
-"""A gallery of known people as the Verifier sees them, computed once and cached.
+"""A gallery of known people as the Verifier sees them, read from its folder, computed once
+and cached.
 
 Each gallery photo is found, framed and preprocessed as `verify` does it, embedded by the
 net (and mirrored, with test-time flips) and projected by each descriptor: the vectors every
@@ -24,6 +25,43 @@ from .photos import embed_photos, load_photos
 from .verification.grid import Embedded
 
 VERSION = 1  # of the cache file's layout
+IMAGES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
+
+
+def read_gallery(folder: Path) -> tuple[dict[str, list[Path]], list[str]]:
+    """The people of a gallery folder and their photos, by name; and notes on the files
+    skipped (not images). A file and a folder of one name, an empty gallery or a person
+    without a photo are errors naming them."""
+    if not folder.is_dir():
+        raise LfwError(f"{folder}: the gallery must be a folder (one subfolder or one photo "
+                       "per person)")
+    people, notes = {}, []
+    for entry in sorted(folder.iterdir()):
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir():
+            photos = sorted(p for p in entry.iterdir() if p.suffix.lower() in IMAGES)
+            notes += [f"{p}: not an image, skipped" for p in sorted(entry.iterdir())
+                      if p.is_file() and p.suffix.lower() not in IMAGES
+                      and not p.name.startswith(".")]
+            if not photos:
+                raise LfwError(f"{entry}: no photo of {entry.name} in it (a person's folder "
+                               f"holds photos: {', '.join(sorted(IMAGES))})")
+            name = entry.name
+        elif entry.suffix.lower() in IMAGES:
+            photos, name = [entry], entry.stem
+        else:
+            notes.append(f"{entry}: not an image, skipped")
+            continue
+        if name in people:
+            both = sorted({str(p.parent if p.parent != folder else p)
+                           for p in [*people[name], *photos]})
+            raise LfwError(f"{folder}: {name} is given twice ({' and '.join(both)}): keep one")
+        people[name] = photos
+    if not people:
+        raise LfwError(f"{folder}: the gallery holds no photo (one subfolder or one photo per "
+                       "person)")
+    return people, notes
 
 
 @dataclass

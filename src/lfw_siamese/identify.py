@@ -33,51 +33,14 @@ import numpy as np
 
 from .errors import LfwError
 from .fsutil import sha256_file
-from .gallery import default_cache, load_gallery
-from .photos import embed_photos, load_photos
+from .gallery import default_cache, load_gallery, read_gallery
+from .photos import embed_photos, load_net, load_photos
 from .verification.grid import Embedded, cross_scores, subset
 from .verification.index import EXACT_MOST
 from .verification.verifier import Verifier
 
 CANDIDATES = 100  # photos an index finds for each probe, then scored exactly
-IMAGES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
 UNKNOWN = "unknown"
-
-
-def read_gallery(folder: Path) -> tuple[dict[str, list[Path]], list[str]]:
-    """The people of a gallery folder and their photos, by name; and notes on the files
-    skipped (not images). A file and a folder of one name, an empty gallery or a person
-    without a photo are errors naming them."""
-    if not folder.is_dir():
-        raise LfwError(f"{folder}: the gallery must be a folder (one subfolder or one photo "
-                       "per person)")
-    people, notes = {}, []
-    for entry in sorted(folder.iterdir()):
-        if entry.name.startswith("."):
-            continue
-        if entry.is_dir():
-            photos = sorted(p for p in entry.iterdir() if p.suffix.lower() in IMAGES)
-            notes += [f"{p}: not an image, skipped" for p in sorted(entry.iterdir())
-                      if p.is_file() and p.suffix.lower() not in IMAGES
-                      and not p.name.startswith(".")]
-            if not photos:
-                raise LfwError(f"{entry}: no photo of {entry.name} in it (a person's folder "
-                               f"holds photos: {', '.join(sorted(IMAGES))})")
-            name = entry.name
-        elif entry.suffix.lower() in IMAGES:
-            photos, name = [entry], entry.stem
-        else:
-            notes.append(f"{entry}: not an image, skipped")
-            continue
-        if name in people:
-            both = sorted({str(p.parent if p.parent != folder else p)
-                           for p in [*people[name], *photos]})
-            raise LfwError(f"{folder}: {name} is given twice ({' and '.join(both)}): keep one")
-        people[name] = photos
-    if not people:
-        raise LfwError(f"{folder}: the gallery holds no photo (one subfolder or one photo per "
-                       "person)")
-    return people, notes
 
 
 class Identifier:
@@ -90,14 +53,7 @@ class Identifier:
                  cache: Path | None | bool = True, index: str = "auto"):
         people, self.notes = read_gallery(gallery)
         self.verifier = verifier = Verifier.load(card_path, model=model_path)
-        self.model = None
-        if verifier.model is not None:
-            if not verifier.model.is_file():
-                raise LfwError(f"{verifier.model}: no trained model: run `dvc repro` first, "
-                               "or pass --model")
-            from .net.saving import load_model
-
-            self.model = load_model(verifier.model)
+        self.model = load_net(verifier)
         cache = default_cache(gallery) if cache is True else (cache or None)
         self.gallery, note = load_gallery(people, verifier, self.model, card_path, lfw_framed,
                                           cache, progress)

@@ -15,6 +15,18 @@ from .verification.faces import Faces
 from .verification.grid import Embedded, projections
 
 
+def load_net(verifier):
+    """The net the `verifier` names, loaded (None without one); a missing file names the fix."""
+    if verifier.model is None:
+        return None
+    if not verifier.model.is_file():
+        raise LfwError(f"{verifier.model}: no trained model: run `dvc repro` first, or pass "
+                       "--model")
+    from .net.saving import load_model
+
+    return load_model(verifier.model)
+
+
 def load_photos(paths: list[Path], verifier, lfw_framed: bool, progress: bool,
                 keep_going: bool = False):
     """Every distinct photo once, as the `verifier`'s net sees it, its gray regions for the
@@ -52,8 +64,8 @@ def photo_faces(paths, loaded: dict, verifier) -> Faces:
                                             for c in verifier.gray_crops})
 
 
-def photo_scores(pairs, loaded: dict, verifier) -> np.ndarray:
-    """The `verifier`'s score of each pair of loaded photos."""
+def photo_scores(pairs, loaded: dict, verifier, model) -> np.ndarray:
+    """The `verifier`'s score of each pair of loaded photos (`model`: its net, loaded)."""
     if not pairs:
         return np.empty(0)
     left = np.stack([loaded[a][0] for a, _ in pairs])
@@ -62,7 +74,7 @@ def photo_scores(pairs, loaded: dict, verifier) -> np.ndarray:
     if verifier.descriptors:
         faces = photo_faces([path for pair in pairs for path in pair], loaded, verifier)
     names = tuple([str(pair[i]) for pair in pairs] for i in (0, 1))
-    pairs = verifier.image_pairs(left, right, faces=faces, names=names)
+    pairs = verifier.image_pairs(left, right, faces=faces, names=names, net_model=model)
     return verifier.score(pairs)["fused"]
 
 

@@ -23,6 +23,7 @@ PQ_BYTES = 64      # bytes per vector of the ivfpq index
 HNSW_LINKS = 32    # neighbours per node of the hnsw graph
 SEARCHED = {"hnsw": 128, "ivfpq": 32}  # efSearch; lists probed
 EXACT_MOST = 100_000  # gallery photos scored exactly, without an index, by `chosen`
+CANDIDATES = 100      # photos an index finds for each probe, then scored exactly
 FLAT16_BYTES = 4e9    # the most memory `chosen` gives a flat16 index; beyond, ivfpq
 
 
@@ -44,7 +45,7 @@ def padded(vectors: np.ndarray, multiple: int = PQ_BYTES) -> np.ndarray:
     """float32 vectors with zero columns appended to a multiple of `multiple` (inner products
     unchanged), as product quantisation splits them into equal parts."""
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-    extra = -vectors.shape[1] % multiple
+    extra = padded_dim(vectors.shape[1], multiple) - vectors.shape[1]
     return np.pad(vectors, ((0, 0), (0, extra))) if extra else vectors
 
 
