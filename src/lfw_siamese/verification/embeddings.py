@@ -39,14 +39,23 @@ def embeddings(siamese, images: np.ndarray, flipped: bool = True):
     return plain, predict(twin, images[:, :, ::-1], BATCH) if flipped else None
 
 
-def grid_scores(siamese, probes: np.ndarray, gallery: np.ndarray) -> np.ndarray:
-    """The siamese net's score of every (probe i, gallery j) pair of embeddings, (P, G)."""
+def cosine_head(siamese) -> tuple[float, float] | None:
+    """The weight and bias of the score unit on the cosine of the two embeddings, when the
+    net's head is a cosine (its score is sigmoid(weight * cosine + bias)); else None."""
     from ..net.model import SCORE
 
-    if any(layer.name == "cosine" for layer in siamese.layers):
-        kernel, bias = siamese.get_layer(SCORE).get_weights()
-        cosine = _unit(probes) @ _unit(gallery).T
-        return 1 / (1 + np.exp(-(float(kernel[0, 0]) * cosine + float(bias[0]))))
+    if not any(layer.name == "cosine" for layer in siamese.layers):
+        return None
+    kernel, bias = siamese.get_layer(SCORE).get_weights()
+    return float(kernel[0, 0]), float(bias[0])
+
+
+def grid_scores(siamese, probes: np.ndarray, gallery: np.ndarray) -> np.ndarray:
+    """The siamese net's score of every (probe i, gallery j) pair of embeddings, (P, G)."""
+    head = cosine_head(siamese)
+    if head is not None:
+        weight, bias = head
+        return 1 / (1 + np.exp(-(weight * (_unit(probes) @ _unit(gallery).T) + bias)))
     head = head_of(siamese)
     out = np.empty((len(probes), len(gallery)))
     step = max(1, PAIRS_AT_ONCE // max(1, len(gallery)))

@@ -18,16 +18,15 @@ the exact case; the stage identify measures how often the two forms name the sam
 import numpy as np
 
 from ..errors import LfwError
+from .embeddings import cosine_head
 from .grid import Embedded, unit
 
 
 def _net_weights(model) -> tuple[float, float]:
-    from ..net.model import SCORE
-
-    if not any(layer.name == "cosine" for layer in model.layers):
+    head = cosine_head(model)
+    if head is None:
         raise LfwError("the vector form needs a net with a cosine head (head: cosine)")
-    kernel, bias = model.get_layer(SCORE).get_weights()
-    return float(kernel[0, 0]), float(bias[0])
+    return head
 
 
 def face_vectors(verifier, model, faces: Embedded, probe: bool) -> np.ndarray:
