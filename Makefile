@@ -48,7 +48,7 @@ test-full: lint
 SET ?= report
 SIZE ?= full
 SEEDS ?=
-.PHONY: reference grid table compare plots view2 bench
+.PHONY: reference grid table compare plots view2 blufr bench
 reference: setup
 	python scripts/grid.py queue reference
 	dvc exp run --run-all
@@ -74,6 +74,12 @@ plots: setup
 JOBS ?= 1
 view2: setup
 	python scripts/view2.py --jobs $(JOBS)
+
+# BLUFR-style trials (blufr/dvc.yaml), after the pipeline whose data they read: one trial
+# trains its own net (~30-60 min on 2 CPU cores).
+blufr: setup
+	dvc repro
+	dvc repro blufr/dvc.yaml
 
 # Benchmarks (benchmarks/): print tables, write benchmarks/results/*.json.
 bench: setup

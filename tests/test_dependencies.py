@@ -12,7 +12,7 @@ from lfw_siamese import paths
 from .conftest import ROOT
 
 PACKAGE = ROOT / "src" / "lfw_siamese"
-PIPELINES = (ROOT / "dvc.yaml", ROOT / "view2" / "dvc.yaml")
+PIPELINES = (ROOT / "dvc.yaml", ROOT / "view2" / "dvc.yaml", ROOT / "blufr" / "dvc.yaml")
 # Deliberately not DVC outputs: the download cache (checked on use) and the checkpoints of
 # unfinished runs (a `persist` output would keep the stage out of DVC's run-cache).
 UNTRACKED = {str(paths.DOWNLOADS), str(paths.CHECKPOINTS)}

@@ -14,6 +14,7 @@ from sklearn.metrics import roc_auc_score
 
 from lfw_siamese.data.dataset import load_arrays
 from lfw_siamese.data.imagestore import ImageStore
+from lfw_siamese.data.pairs import person_of
 from lfw_siamese.verification.descriptor import load_descriptors
 from lfw_siamese.verification.metrics import accuracy, best_threshold
 
@@ -294,6 +295,36 @@ def test_grid_queues_runs_and_tabulates(project):
     assert set(rows) >= {"exp2-tiny", "exp8-tiny"}
     assert "| rmsprop | 0.0001 | True | contrastive | 1 |" in rows["exp8-tiny"]
     assert (repo / "grid.md").read_text() == table
+
+
+def test_a_blufr_style_trial_judges_every_pair_of_the_test_people(project):
+    """One trial of blufr/dvc.yaml on the tiny model: its sizes recounted from the release
+    and the trial's split, its report the trial's figures, and a second run runs nothing."""
+    from lfw_siamese.data.blufr import trial
+
+    repo, env = project
+    out = run(["dvc", "repro", "blufr/dvc.yaml"], repo, env).stdout
+    assert "Running stage 'blufr/dvc.yaml:trial@1'" in out
+    found = json.loads((repo / "metrics/blufr/trial_1.json").read_text())
+    counts = ImageStore(repo / "data/lfw/images.zip").counts()
+    split = trial(counts, 1, yaml.safe_load((repo / "params.yaml").read_text())["val_fraction"])
+    images = sum(counts[name] for name in split.test)
+    genuine = sum(counts[name] * (counts[name] - 1) // 2 for name in split.test)
+    assert found["test"] | {"images": images} == {
+        "people": 4249, "images": images, "genuine_pairs": genuine,
+        "impostor_pairs": images * (images - 1) // 2 - genuine, "gallery_people": 1000,
+        "genuine_probes": sum(counts[person_of(f)] - 1 for f in split.gallery),
+        "impostor_probes": images - sum(counts[person_of(f)] for f in split.gallery),
+        "impostor_probe_people": 3249}
+    assert found["training"]["people"] + found["training"]["calibration_people"] == 1500
+    assert found["training"]["calibration_pairs"] == TINY["val_pairs"]
+    report = json.loads((repo / "metrics/blufr.json").read_text())
+    assert report["trials"] == [1] and set(report) == {"trials", "fused", "net", "descriptors"}
+    for name, scorer in found["scorers"].items():
+        vr = scorer["verification"]["0.001"]["vr"]
+        assert 0 <= vr <= 1 and report[name]["vr_far_0.1%"] == {"mean": vr}
+        assert scorer["open_set"]["0.01"]["far"] <= 0.01
+    assert "Running stage" not in run(["dvc", "repro", "blufr/dvc.yaml"], repo, env).stdout
 
 
 @pytest.mark.full

@@ -29,7 +29,7 @@ from .verification.features import kinds
 PARAMS_FILE = Path("params.yaml")
 # The stages that read parameters, each with its own data/params/<stage>.json.
 STAGES = ("download", "prepare", "view2_prepare", "analyze", "regions", "describe", "train",
-          "evaluate", "identify", "view2_train", "view2_judge", "view2_report")
+          "evaluate", "identify", "view2_train", "view2_judge", "view2_report", "blufr_trial")
 
 
 @dataclass(frozen=True)
@@ -129,14 +129,15 @@ def param(rule, *stages: str):
 
 
 # Stage groups: those that see the network's input, those that train it, those that split.
-INPUT_STAGES = ("prepare", "view2_prepare", "train", "evaluate", "view2_train")
-TRAINING_STAGES = ("train", "view2_train")
+# A BLUFR-style trial (blufr/dvc.yaml) trains, describes, fuses and splits people.
+INPUT_STAGES = ("prepare", "view2_prepare", "train", "evaluate", "view2_train", "blufr_trial")
+TRAINING_STAGES = ("train", "view2_train", "blufr_trial")
 # What a fold's judge fits: the descriptors (on gray regions at the net's input size) and the
 # fusion; it reads the net's scores both plain and flipped, so `tta` is its choice. Stage
 # regions decodes the regions the descriptors may see (whether they are fused or not).
-DESCRIBING_STAGES = ("describe", "view2_judge")
+DESCRIBING_STAGES = ("describe", "view2_judge", "blufr_trial")
 REGION_STAGES = ("regions", *DESCRIBING_STAGES)
-SPLIT_STAGES = ("prepare", "analyze", "identify")
+SPLIT_STAGES = ("prepare", "analyze", "identify", "blufr_trial")
 # Sizes are bounded by the machine's memory (budget.py); counts of passes by a generous cap.
 MAX_EPOCHS = 100_000
 MAX_SEED = 2**32 - 1
@@ -185,7 +186,7 @@ class Params(Derived):
     seed: int = param(Number(int, 0, MAX_SEED), *TRAINING_STAGES)
     ema: float = param(Number(float, 0, 1, high_open=True), *TRAINING_STAGES)
     # evaluation
-    tta: bool = param(Flag(), "evaluate", "view2_judge")
+    tta: bool = param(Flag(), "evaluate", "view2_judge", "blufr_trial")
     # descriptor fused with the net
     fusion: str = param(Choice((*kinds(), "none")), *DESCRIBING_STAGES)
     lbp_cells: tuple[int, ...] = param(Sizes(32, "[8, 6]"), *DESCRIBING_STAGES)
