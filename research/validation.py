@@ -1,8 +1,8 @@
-"""What the validation screens share (descriptor_screen, flip_screen, fisher_screen): the
-validation pairs and the training people, their faces from data/regions.npz, the net's
-scores as evaluate takes them, and how a score is judged alone or fused with the net, the
-fusion 10-fold cross-validated over the validation pairs so its weights are never judged
-on the pairs they were fitted on. Test pairs are never read."""
+"""What the validation screens share (descriptor_screen, flip_screen, fisher_screen,
+hdlbp_screen): the validation pairs and the training people, their faces from
+data/regions.npz, the net's scores as evaluate takes them, and how a score is judged alone
+or fused with the net, the fusion 10-fold cross-validated over the validation pairs so its
+weights are never judged on the pairs they were fitted on. Test pairs are never read."""
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression

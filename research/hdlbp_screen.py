@@ -1,0 +1,127 @@
+"""Screen on validation: a multi-scale LBP descriptor at fixed face points, beside the LBP ones.
+
+    python research/hdlbp_screen.py [--scales 1 0.75 0.56 0.42 0.32] [--patch 40]
+                                    [--cells 4] [--pca 400 800 1200] [--out FILE]
+
+After high-dimensional LBP (Chen, Cao, Wen and Sun, CVPR 2013) at a size that fits 2 cores:
+LFW-a is aligned, so fixed points stand in for landmarks; they were measured once on the
+mean LFW-a face (the eyes by OpenCV's eye cascade, the nose's base and the mouth's corners
+by the darkest rows and columns there) and made symmetric about the frame's centre line, so a
+mirror image swaps them. Each gray 250 x 250 image is scaled by each of `--scales`; around
+each point, a `--patch`-pixel square of that scaled image is cut into `--cells` x `--cells`
+cells, each a histogram of uniform LBP codes (8 neighbours, radius 1, 59 bins), normalised
+and square-rooted. Then PCA-whitened and LDA-projected on the training people and their
+mirrors, as the LBP descriptors are (lfw_siamese.verification.descriptor.fit_projection).
+On the validation pairs: the new descriptor alone, the net with the LBP descriptors of
+params.yaml (the pipeline), and the three together, the fusions 10-fold cross-validated over
+the validation pairs. Test pairs are not read.
+"""
+
+import argparse
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+from validation import faces, fused, judged, net_scores, pairs, wrong
+
+from lfw_siamese.data.imagestore import ImageStore
+from lfw_siamese.data.regions import gray_regions
+from lfw_siamese.params import load_params
+from lfw_siamese.paths import IMAGES
+from lfw_siamese.verification.descriptor import cosines, fit_projection
+from lfw_siamese.verification.features.lbp import CODES
+from lfw_siamese.verification.verifier import described_crops, fit_described
+
+SIDE = 250
+# (x, y) in the 250 x 250 LFW-a frame: the eyes, the nose's base, the mouth's corners
+POINTS = ((103, 112), (147, 112), (125, 141), (109, 160), (141, 160))
+
+
+def describe(gray: np.ndarray, scales, patch: int, cells: int) -> np.ndarray:
+    """(N, len(scales) · len(POINTS) · cells² · CODES) float32 multi-scale LBP histograms."""
+    from PIL import Image
+    from skimage.feature import local_binary_pattern
+
+    step = patch // cells
+    dims = len(scales) * len(POINTS) * cells * cells * CODES
+
+    def one(face):
+        out = []
+        for s in scales:
+            side = round(SIDE * s)
+            scaled = np.asarray(Image.fromarray(face).resize((side, side), Image.BILINEAR))
+            codes = local_binary_pattern(np.pad(scaled, patch, mode="edge"), 8, 1,
+                                         method="nri_uniform").astype(np.int64)
+            for x, y in POINTS:
+                cx, cy = round(x * s) + patch, round(y * s) + patch
+                window = codes[cy - patch // 2:cy - patch // 2 + step * cells,
+                               cx - patch // 2:cx - patch // 2 + step * cells]
+                blocks = window.reshape(cells, step, cells, step).transpose(0, 2, 1, 3)
+                flat = blocks.reshape(cells * cells, -1)
+                hist = np.stack([np.bincount(row, minlength=CODES) for row in flat])
+                out.append(np.sqrt(hist / hist.sum(1, keepdims=True)).ravel())
+        return np.concatenate(out).astype(np.float32)
+
+    with ThreadPoolExecutor(2) as pool:
+        described = np.stack(list(pool.map(one, gray)))
+    assert described.shape[1] == dims
+    return described
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--scales", type=float, nargs="+", default=[1, 0.75, 0.56, 0.42, 0.32])
+    parser.add_argument("--patch", type=int, default=40)
+    parser.add_argument("--cells", type=int, default=4)
+    parser.add_argument("--pca", type=int, nargs="+", default=[400, 800, 1200])
+    parser.add_argument("--out", type=Path, default=Path("docs/results/hdlbp-screen/screen.json"))
+    args = parser.parse_args()
+    p = load_params()
+    start = time.perf_counter()
+    people, val = pairs()
+    training, pair_faces, left, right = faces(p, described_crops(p), people, val)
+    y = val["label"]
+
+    # the LBP descriptors of params.yaml, as the pipeline fits them
+    lbp = fit_described(p, training, people["files"], people["person"])
+    lbp_cos = [cosines(d.embed(pair_faces)[left], d.embed(pair_faces)[right]) for d in lbp]
+    net = net_scores(p, val)
+
+    store = ImageStore(IMAGES)
+    full = gray_regions(store, list(people["files"]), [SIDE], SIDE)[SIDE]
+    train_x = describe(np.concatenate([full, full[:, :, ::-1]]), args.scales, args.patch,
+                       args.cells)
+    del full
+    val_x = describe(gray_regions(store, pair_faces.names, [SIDE], SIDE)[SIDE], args.scales,
+                     args.patch, args.cells)
+    described_at = round(time.perf_counter() - start)
+    person = np.concatenate([people["person"], people["person"]])
+    rows = []
+    for dims in args.pca:
+        projected = fit_projection(train_x, person, "hdlbp", {}, dims).project(val_x)
+        hd_cos = cosines(projected[left], projected[right])
+        rows.append({"pca": dims, "alone": judged(y, hd_cos),
+                     "net_hdlbp": fused(y, net, hd_cos),
+                     "net_lbp_hdlbp": fused(y, net, *lbp_cos, hd_cos),
+                     "hdlbp_lbp_error_correlation": [
+                         round(float(np.corrcoef(wrong(y, hd_cos), wrong(y, c))[0, 1]), 3)
+                         for c in lbp_cos]})
+        print(json.dumps(rows[-1]), flush=True)
+    result = {"params": {"scales": args.scales, "patch": args.patch, "cells": args.cells,
+                         "points": POINTS, "dims": train_x.shape[1],
+                         "lbp_pca": p.lbp_pca, "lbp_crops": p.lbp_crops,
+                         "lbp_cells": p.lbp_cells},
+              "validation_pairs": len(y), "net": judged(y, net),
+              "lbp_alone": [judged(y, c) for c in lbp_cos],
+              "net_lbp": fused(y, net, *lbp_cos), "hdlbp": rows,
+              "described_seconds": described_at,
+              "seconds": round(time.perf_counter() - start)}
+    print(json.dumps(result, indent=1))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
