@@ -1,6 +1,6 @@
 """Screen on validation: a multi-scale LBP descriptor at fixed face points, beside the LBP ones.
 
-    python research/hdlbp_screen.py [--scales 1 0.75 0.56 0.42 0.32] [--patch 40]
+    python research/hdlbp_screen.py [--points five] [--scales 1 0.75 0.56 0.42 0.32] [--patch 40]
                                     [--cells 4] [--pca 400 800 1200] [--out FILE]
 
 After high-dimensional LBP (Chen, Cao, Wen and Sun, CVPR 2013) at a size that fits 2 cores:
@@ -35,17 +35,21 @@ from lfw_siamese.verification.features.lbp import CODES
 from lfw_siamese.verification.verifier import described_crops, fit_described
 
 SIDE = 250
-# (x, y) in the 250 x 250 LFW-a frame: the eyes, the nose's base, the mouth's corners
-POINTS = ((103, 112), (147, 112), (125, 141), (109, 160), (141, 160))
+# (x, y) in the 250 x 250 LFW-a frame: the eyes, the nose's base, the mouth's corners; `dense`
+# adds the brows, the eyes' outer corners, the nose's bridge and sides, the mouth's centre and
+# the chin (each placed from the same mean face)
+POINTS = {"five": ((103, 112), (147, 112), (125, 141), (109, 160), (141, 160))}
+POINTS["dense"] = (*POINTS["five"], (103, 95), (147, 95), (88, 112), (162, 112), (125, 112),
+                   (112, 138), (138, 138), (125, 160), (125, 180))
 
 
-def describe(gray: np.ndarray, scales, patch: int, cells: int) -> np.ndarray:
-    """(N, len(scales) · len(POINTS) · cells² · CODES) float32 multi-scale LBP histograms."""
+def describe(gray: np.ndarray, points, scales, patch: int, cells: int) -> np.ndarray:
+    """(N, len(scales) · len(points) · cells² · CODES) float32 multi-scale LBP histograms."""
     from PIL import Image
     from skimage.feature import local_binary_pattern
 
     step = patch // cells
-    dims = len(scales) * len(POINTS) * cells * cells * CODES
+    dims = len(scales) * len(points) * cells * cells * CODES
 
     def one(face):
         out = []
@@ -54,7 +58,7 @@ def describe(gray: np.ndarray, scales, patch: int, cells: int) -> np.ndarray:
             scaled = np.asarray(Image.fromarray(face).resize((side, side), Image.BILINEAR))
             codes = local_binary_pattern(np.pad(scaled, patch, mode="edge"), 8, 1,
                                          method="nri_uniform").astype(np.int64)
-            for x, y in POINTS:
+            for x, y in points:
                 cx, cy = round(x * s) + patch, round(y * s) + patch
                 window = codes[cy - patch // 2:cy - patch // 2 + step * cells,
                                cx - patch // 2:cx - patch // 2 + step * cells]
@@ -72,6 +76,7 @@ def describe(gray: np.ndarray, scales, patch: int, cells: int) -> np.ndarray:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--points", choices=sorted(POINTS), default="five")
     parser.add_argument("--scales", type=float, nargs="+", default=[1, 0.75, 0.56, 0.42, 0.32])
     parser.add_argument("--patch", type=int, default=40)
     parser.add_argument("--cells", type=int, default=4)
@@ -91,11 +96,12 @@ def main() -> None:
 
     store = ImageStore(IMAGES)
     full = gray_regions(store, list(people["files"]), [SIDE], SIDE)[SIDE]
-    train_x = describe(np.concatenate([full, full[:, :, ::-1]]), args.scales, args.patch,
-                       args.cells)
+    points = POINTS[args.points]
+    train_x = describe(np.concatenate([full, full[:, :, ::-1]]), points, args.scales,
+                       args.patch, args.cells)
     del full
-    val_x = describe(gray_regions(store, pair_faces.names, [SIDE], SIDE)[SIDE], args.scales,
-                     args.patch, args.cells)
+    val_x = describe(gray_regions(store, pair_faces.names, [SIDE], SIDE)[SIDE], points,
+                     args.scales, args.patch, args.cells)
     described_at = round(time.perf_counter() - start)
     person = np.concatenate([people["person"], people["person"]])
     rows = []
@@ -110,7 +116,7 @@ def main() -> None:
                          for c in lbp_cos]})
         print(json.dumps(rows[-1]), flush=True)
     result = {"params": {"scales": args.scales, "patch": args.patch, "cells": args.cells,
-                         "points": POINTS, "dims": train_x.shape[1],
+                         "points": points, "dims": train_x.shape[1],
                          "lbp_pca": p.lbp_pca, "lbp_crops": p.lbp_crops,
                          "lbp_cells": p.lbp_cells},
               "validation_pairs": len(y), "net": judged(y, net),
