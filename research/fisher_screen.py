@@ -15,18 +15,17 @@ the validation pairs. Test pairs are not read.
 """
 
 import argparse
-import json
 import time
 from pathlib import Path
 
 import numpy as np
 from sklearn.decomposition import PCA
 from sklearn.mixture import GaussianMixture
-from validation import faces, fused, judged, net_scores, pairs, wrong
+from validation import faces, fused, judged, net_scores, pairs, pipeline_cosines, save, wrong
 
 from lfw_siamese.params import load_params
 from lfw_siamese.verification.descriptor import cosines, fit_projection
-from lfw_siamese.verification.verifier import described_crops, fit_described
+from lfw_siamese.verification.verifier import described_crops
 
 DAISY = {"step": 4, "radius": 8, "rings": 2, "histograms": 6, "orientations": 8}
 LOCAL_DIMS = 64    # each DAISY descriptor's PCA size, before (x, y)
@@ -86,8 +85,7 @@ def main() -> None:
     y = val["label"]
 
     # the LBP descriptors of params.yaml, as the pipeline fits them
-    lbp = fit_described(p, training, people["files"], people["person"])
-    lbp_cos = [cosines(d.embed(pair_faces)[left], d.embed(pair_faces)[right]) for d in lbp]
+    lbp_cos = pipeline_cosines(p, people, training, pair_faces, left, right)
 
     # the Fisher vector: local features, their PCA, the mixture, the encoding
     region = training.regions[args.crop]
@@ -129,9 +127,7 @@ def main() -> None:
                   round(float(np.corrcoef(wrong(y, fv_cos), wrong(y, c))[0, 1]), 3)
                   for c in lbp_cos],
               "seconds": round(time.perf_counter() - start)}
-    print(json.dumps(result, indent=1))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=1) + "\n")
+    save(result, args.out)
 
 
 if __name__ == "__main__":

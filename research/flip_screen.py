@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from validation import faces, fused, judged, net_scores, pairs
+from validation import faces, fused, judged, net_scores, pairs, save
 
 from lfw_siamese.params import load_params
 from lfw_siamese.verification.descriptor import cosines
@@ -57,8 +57,7 @@ def main() -> None:
                                "fused": fused(y, net, *(w[way] for w in ways))}
         print(way, json.dumps(result["ways"][way]), flush=True)
     result["seconds"] = round(time.perf_counter() - start)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=1) + "\n")
+    save(result, args.out)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
-from validation import faces, fused, judged, net_scores, pairs, wrong
+from validation import faces, fused, judged, net_scores, pairs, pipeline_cosines, save, wrong
 
 from lfw_siamese.data.imagestore import ImageStore
 from lfw_siamese.data.regions import gray_regions
@@ -32,7 +32,7 @@ from lfw_siamese.params import load_params
 from lfw_siamese.paths import IMAGES
 from lfw_siamese.verification.descriptor import cosines, fit_projection
 from lfw_siamese.verification.features.lbp import CODES
-from lfw_siamese.verification.verifier import described_crops, fit_described
+from lfw_siamese.verification.verifier import described_crops
 
 SIDE = 250
 # (x, y) in the 250 x 250 LFW-a frame: the eyes, the nose's base, the mouth's corners; `dense`
@@ -90,8 +90,7 @@ def main() -> None:
     y = val["label"]
 
     # the LBP descriptors of params.yaml, as the pipeline fits them
-    lbp = fit_described(p, training, people["files"], people["person"])
-    lbp_cos = [cosines(d.embed(pair_faces)[left], d.embed(pair_faces)[right]) for d in lbp]
+    lbp_cos = pipeline_cosines(p, people, training, pair_faces, left, right)
     net = net_scores(p, val)
 
     store = ImageStore(IMAGES)
@@ -124,9 +123,7 @@ def main() -> None:
               "net_lbp": fused(y, net, *lbp_cos), "hdlbp": rows,
               "described_seconds": described_at,
               "seconds": round(time.perf_counter() - start)}
-    print(json.dumps(result, indent=1))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=1) + "\n")
+    save(result, args.out)
 
 
 if __name__ == "__main__":

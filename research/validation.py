@@ -4,6 +4,9 @@ data/regions.npz, the net's scores as evaluate takes them, and how a score is ju
 or fused with the net, the fusion 10-fold cross-validated over the validation pairs so its
 weights are never judged on the pairs they were fitted on. Test pairs are never read."""
 
+import json
+from pathlib import Path
+
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import cross_val_predict
@@ -12,8 +15,10 @@ from lfw_siamese.data import regions
 from lfw_siamese.data.dataset import load_arrays
 from lfw_siamese.paths import MODEL, PAIRS
 from lfw_siamese.verification import metrics as m
+from lfw_siamese.verification.descriptor import cosines
 from lfw_siamese.verification.faces import read_faces
 from lfw_siamese.verification.fusion import logit
+from lfw_siamese.verification.verifier import fit_described
 
 
 def pairs() -> tuple[dict, dict]:
@@ -56,3 +61,17 @@ def fused(labels, net, *columns) -> dict:
 def wrong(labels, scores) -> np.ndarray:
     """Which pairs a score gets wrong at its best threshold on them."""
     return (scores > m.best_threshold(labels, scores)) != (labels == 1)
+
+
+def pipeline_cosines(p, people: dict, training, pair_faces, left, right) -> list[np.ndarray]:
+    """Each descriptor of params.yaml, fitted on the training people as the pipeline fits it:
+    its cosine of each validation pair."""
+    return [cosines(d.embed(pair_faces)[left], d.embed(pair_faces)[right])
+            for d in fit_described(p, training, people["files"], people["person"])]
+
+
+def save(result: dict, out: Path) -> None:
+    """Print a screen's result and write it to `out` (JSON)."""
+    print(json.dumps(result, indent=1))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1) + "\n")
