@@ -49,22 +49,23 @@ def describe(gray: np.ndarray, points, scales, patch: int, cells: int) -> np.nda
     from skimage.feature import local_binary_pattern
 
     step = patch // cells
+    side = step * cells
+    cell = np.arange(side) // step  # each patch pixel's cell, row-major, then its code's bin
+    offset = ((cell[:, None] * cells + cell[None, :]) * CODES).astype(np.int64)
     dims = len(scales) * len(points) * cells * cells * CODES
 
     def one(face):
         out = []
         for s in scales:
-            side = round(SIDE * s)
-            scaled = np.asarray(Image.fromarray(face).resize((side, side), Image.BILINEAR))
+            size = round(SIDE * s)
+            scaled = np.asarray(Image.fromarray(face).resize((size, size), Image.BILINEAR))
             codes = local_binary_pattern(np.pad(scaled, patch, mode="edge"), 8, 1,
                                          method="nri_uniform").astype(np.int64)
             for x, y in points:
-                cx, cy = round(x * s) + patch, round(y * s) + patch
-                window = codes[cy - patch // 2:cy - patch // 2 + step * cells,
-                               cx - patch // 2:cx - patch // 2 + step * cells]
-                blocks = window.reshape(cells, step, cells, step).transpose(0, 2, 1, 3)
-                flat = blocks.reshape(cells * cells, -1)
-                hist = np.stack([np.bincount(row, minlength=CODES) for row in flat])
+                top, left = round(y * s) + patch - patch // 2, round(x * s) + patch - patch // 2
+                window = codes[top:top + side, left:left + side]
+                hist = np.bincount((offset + window).ravel(), minlength=cells * cells * CODES)
+                hist = hist.reshape(cells * cells, CODES)
                 out.append(np.sqrt(hist / hist.sum(1, keepdims=True)).ravel())
         return np.concatenate(out).astype(np.float32)
 
