@@ -47,8 +47,9 @@ GROUPS = ("calibration", "test")
 def judged(label: dict, net: dict | None, columns: dict) -> tuple[dict, np.ndarray]:
     """The fold's result (fold_result) of a fusion fitted on the calibration pairs, and its
     test scores; `net` and `columns` hold each group's net scores and cosines."""
-    fusion = Fusion.fit(net and net["calibration"], columns["calibration"], label["calibration"])
-    scores = {g: fusion(net and net[g], columns[g]) for g in GROUPS}
+    nets = net or dict.fromkeys(GROUPS)  # None: the descriptors without the net
+    fusion = Fusion.fit(nets["calibration"], columns["calibration"], label["calibration"])
+    scores = {g: fusion(nets[g], columns[g]) for g in GROUPS}
     return fold_result(*((label[g], scores[g]) for g in GROUPS)), scores["test"]
 
 
