@@ -35,10 +35,25 @@ def project(tmp_path_factory):
     """A git + DVC copy of this project (what git would commit), with tiny parameters."""
     repo = tmp_path_factory.mktemp("project")
     env = copy_project(repo, TINY, MIRROR)
-    run(["dvc", "repro"], repo, env)
+    done = run(["dvc", "repro"], repo, env)
+    repro_log(repo).write_text(done.stdout + done.stderr)
     run(["git", "add", "-A"], repo, env)
     run(["git", "commit", "-qm", "repro"], repo, env)
     return repo, env
+
+
+def repro_log(repo):
+    """Where the fixture keeps its `dvc repro`'s output (beside the repository)."""
+    return repo.with_name(repo.name + "-repro.log")
+
+
+def test_the_log_holds_no_tensorflow_chatter(project):
+    """Every stage's TensorFlow start-up lines and the tf.data error line are gone; training's
+    progress is there."""
+    log = repro_log(project[0]).read_text()
+    for noise in ("I0000", "absl::InitializeLog", "E0000", "use_unbounded_threadpool"):
+        assert noise not in log
+    assert "Running stage 'train'" in log and "epoch 1/1: " in log and " left" in log
 
 
 def test_repro_writes_every_metric(project):

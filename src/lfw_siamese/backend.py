@@ -3,8 +3,13 @@
 `configure_keras()` through `seed_everything`.
 """
 
+import contextlib
 import functools
+import importlib.machinery
 import os
+import re
+import sys
+import tempfile
 from pathlib import Path
 
 
@@ -20,11 +25,77 @@ def configure_environment() -> None:
     # TensorFlow's C++ start-up lines (oneDNN, CPU features, tf.data's memory patch) are
     # informational; its warnings and errors still show.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
+    if not any(isinstance(f, _QuietTensorFlow) for f in sys.meta_path):
+        sys.meta_path.insert(0, _QuietTensorFlow())
     # JAX: keep compiled train steps on disk, so the next process (a View 2 fold, a grid
     # run) skips compiling them (the tiny training of tests/test_data_parallel.py on this
     # CPU: first epoch 17 s -> 5 s).
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", str(cache / "lfw-siamese" / "jax"))
+
+
+# What TensorFlow's C++ libraries log as they load, before their logging is set up (absl
+# INFO lines, which TF_CPP_MIN_LOG_LEVEL does not reach, and absl's notice about them).
+_START_UP = re.compile(r"I\d{4} [\d:.]+ +\d+ [\w./-]+:\d+\] |"
+                       r"WARNING: All log messages before absl::InitializeLog\(\) is called")
+
+
+def start_up_chatter(line: str) -> bool:
+    """Whether a line of the process's stderr is TensorFlow's start-up information."""
+    return _START_UP.match(line) is not None
+
+
+class _QuietTensorFlow:
+    """A meta path finder: `tensorflow`, wherever it is first imported (Keras imports it
+    lazily), loads with its start-up information dropped from stderr; every other line
+    written meanwhile, warnings and errors included, is passed on when the import ends."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "tensorflow":
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is not None and spec.loader is not None:
+            spec.loader = _QuietLoader(spec.loader)
+        return spec
+
+
+class _QuietLoader:
+    """The package's own loader, run with stderr filtered."""
+
+    def __init__(self, loader):
+        self.loader = loader
+
+    def __getattr__(self, name):
+        return getattr(self.loader, name)
+
+    def create_module(self, spec):
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module):
+        with _filtered_stderr():
+            self.loader.exec_module(module)
+
+
+@contextlib.contextmanager
+def _filtered_stderr():
+    """File descriptor 2 (what C++ code writes to) into a file for the duration; then its
+    lines, less TensorFlow's start-up information, on to the real stderr."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as held:
+        os.dup2(held.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            held.seek(0)
+            kept = [line for line in held.read().decode(errors="replace").splitlines(True)
+                    if not start_up_chatter(line)]
+            if kept:
+                sys.stderr.write("".join(kept))
+                sys.stderr.flush()
 
 
 def configure_keras() -> None:
@@ -102,18 +173,26 @@ def data_parallel(batch_sizes) -> int:
 
 
 def predict(model, inputs, batch_size: int):
-    """`model.predict` in batches; under `data_parallel` the inputs are padded (repeating the
-    first rows) to a multiple of the device count, which each batch must split into."""
+    """The model's outputs, `batch_size` rows at a time, as `model.predict` gives them.
+
+    Batch by batch through `predict_on_batch`: `model.predict` builds a tf.data pipeline
+    whose rewrite under op determinism logs a TensorFlow error line (E0000 ... NodeDef
+    mentions attribute use_unbounded_threadpool) at each call. Under `data_parallel` the
+    inputs are padded (repeating the first rows) to a multiple of the device count, which
+    each batch must split into.
+    """
     import keras
     import numpy as np
 
-    distribution = keras.distribution.distribution()
-    if distribution is None:
-        return model.predict(inputs, batch_size=batch_size, verbose=0)
     single = not isinstance(inputs, list | tuple)
     arrays = [inputs] if single else list(inputs)
-    n, devices = len(arrays[0]), distribution.device_mesh.devices.size
-    padded = [np.concatenate([a, a[:1].repeat(-n % devices, axis=0)]) for a in arrays]
-    out = model.predict(padded[0] if single else padded,
-                        batch_size=max(devices, batch_size - batch_size % devices), verbose=0)
-    return out[:n]
+    n = len(arrays[0])
+    distribution = keras.distribution.distribution()
+    if distribution is not None:
+        devices = distribution.device_mesh.devices.size
+        arrays = [np.concatenate([a, a[:1].repeat(-n % devices, axis=0)]) for a in arrays]
+        batch_size = max(devices, batch_size - batch_size % devices)
+    out = [model.predict_on_batch(arrays[0][i:i + batch_size] if single else
+                                  [a[i:i + batch_size] for a in arrays])
+           for i in range(0, len(arrays[0]), batch_size)]
+    return np.concatenate(out)[:n]

@@ -56,3 +56,21 @@ class PairBatches(keras.utils.PyDataset):
     def restore(self, state: dict) -> None:
         self.rng.bit_generator.state = state
         self.pairs, self._resumed = None, True
+
+
+class FixedBatches(keras.utils.PyDataset):
+    """Fixed ((left, right), label) pairs in their order, `batch_size` at a time: what Keras
+    makes of the same arrays (32 a batch unless told), read without the tf.data pipeline it
+    builds for arrays, whose rewrite under op determinism logs a TensorFlow error line
+    (E0000 ... use_unbounded_threadpool) at each validation."""
+
+    def __init__(self, left, right, label, batch_size: int = 32):
+        super().__init__()
+        self.left, self.right, self.label, self.batch_size = left, right, label, batch_size
+
+    def __len__(self):
+        return -(-len(self.label) // self.batch_size)
+
+    def __getitem__(self, i):
+        rows = slice(i * self.batch_size, (i + 1) * self.batch_size)
+        return (self.left[rows], self.right[rows]), self.label[rows]

@@ -13,7 +13,7 @@ import numpy as np
 from keras import layers, ops
 
 from .augment import Augment
-from .batches import PairBatches
+from .batches import FixedBatches, PairBatches
 from .calibration import DistinctPairs, calibrate
 from .losses import CosFace, InBatchSoftmax, make_loss, partner_accuracy
 from .mining import mine_pairs, mine_positive_batches
@@ -70,7 +70,7 @@ class PairObjective:
         return augmented_trainer(model, self.p)
 
     def validation(self, val: dict):
-        return (val["left"], val["right"]), val["label"]
+        return FixedBatches(val["left"], val["right"], val["label"])
 
     def callbacks(self, model: keras.Model, val: dict) -> list:
         return []
